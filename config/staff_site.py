@@ -1,0 +1,60 @@
+"""The staff site: viewflow's Material frontend with the administration's applications."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application, AppMenuMixin, Site, Viewset
+
+from core.views import staff as staff_views
+from workflows import views as workflow_views
+
+
+class InboxViewset(AppMenuMixin, Viewset):
+    app_name = "inbox"
+    title = _("My tasks")
+    icon = "inbox"
+    index_path = path("", workflow_views.inbox, name="index")
+
+
+class OrganisationsViewset(AppMenuMixin, Viewset):
+    app_name = "organisations"
+    title = _("Organisations")
+    icon = "account_balance"
+    index_path = path("", staff_views.organisation_list, name="index")
+    create_path = path("new/", staff_views.organisation_create, name="create")
+    detail_path = path("<int:pk>/", staff_views.organisation_detail, name="detail")
+    edit_path = path("<int:pk>/edit/", staff_views.organisation_edit, name="edit")
+    bank_account_path = path("<int:pk>/bank-accounts/new/", staff_views.bank_account_create, name="bank_account")
+
+    def has_view_permission(self, user, obj=None) -> bool:
+        return user.has_perm("core.view_organisation")
+
+
+class HistoryViewset(Viewset):
+    app_name = "history"
+    object_path = path("<str:app_label>/<str:model>/<str:pk>/", staff_views.history, name="object")
+
+
+class WorkApp(Application):
+    app_name = "work"
+    title = _("Work")
+    icon = "work"
+    viewsets = [InboxViewset()]
+
+
+class AdministrationApp(Application):
+    app_name = "administration"
+    title = _("Administration")
+    icon = "settings"
+    viewsets = [OrganisationsViewset(), HistoryViewset()]
+
+    def has_view_permission(self, user, obj=None) -> bool:
+        return user.has_perm("core.view_organisation")
+
+
+site = Site(
+    app_name="staff",
+    title=_("BPL Funding · staff"),
+    primary_color="#1d4f91",
+    secondary_color="#c8102e",
+    viewsets=[WorkApp(), AdministrationApp()],
+)
