@@ -6,6 +6,7 @@ from config import env as E
 
 BASE_DIR = E.BASE_DIR
 DEBUG = E.DEBUG
+ENVIRONMENT = "development"  # "production" in config.settings.production; demo tools refuse to run there
 SECRET_KEY = E.SECRET_KEY
 ALLOWED_HOSTS = E.ALLOWED_HOSTS
 CSRF_TRUSTED_ORIGINS = E.CSRF_TRUSTED_ORIGINS

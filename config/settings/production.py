@@ -7,6 +7,7 @@ from config import env as E
 from .base import *  # noqa: F403
 
 DEBUG = False
+ENVIRONMENT = "production"
 if len(E.SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters.")
 if not E.CELERY_BROKER_URL:

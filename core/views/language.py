@@ -28,5 +28,6 @@ def redirect_in_language(response: HttpResponse, url: str, language: str) -> str
         secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
         samesite="Lax",
     )
+    translated = translate_url(url, language)  # resolve in the current language first, then switch
     translation.activate(language)
-    return translate_url(url, language)
+    return translated

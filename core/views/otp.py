@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
@@ -49,7 +50,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
     form = OTPTokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _allowed(device, form):
         if device.verify_token(form.cleaned_data["token"].strip().replace(" ", "")):
             codes = _enrol(user, device)
             otp_login(request, device)
@@ -72,6 +73,17 @@ def _enrol(user, device: TOTPDevice) -> list[str]:
     return codes
 
 
+def _allowed(device, form: OTPTokenForm) -> bool:
+    """Wrong codes slow down further tries (1, 2, 4, 8 ... seconds): say so instead of a silent refusal."""
+    allowed, data = device.verify_is_allowed()
+    if not allowed:
+        seconds = max(1, int(((data or {}).get("locked_until") - timezone.now()).total_seconds()) + 1)
+        form.add_error(
+            "token", _("Too many wrong codes. Wait %(seconds)s seconds and try again.") % {"seconds": seconds}
+        )
+    return allowed
+
+
 def _b32(device: TOTPDevice) -> str:
     import base64
 
@@ -88,12 +100,14 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"].strip().replace(" ", "")
-        for device in devices:
-            if device.verify_is_allowed()[0] and device.verify_token(token):
+        allowed = [device for device in devices if _allowed(device, form)]
+        for device in allowed:
+            if device.verify_token(token):
                 otp_login(request, device)
                 if isinstance(device, StaticDevice):
                     messages.warning(request, _("You used a backup code. Each code works only once."))
                 return redirect(_next_url(request))
-        form.add_error("token", _("This code is not valid."))
+        if allowed and not form.errors:
+            form.add_error("token", _("This code is not valid."))
     context = {"form": form, "next": _next_url(request)}
     return render(request, "staff/otp_verify.html", context, status=400 if form.errors else 200)

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
 
     def handle(self, *args, **options) -> None:
-        if not settings.DEBUG and "production" in settings.SETTINGS_MODULE:
+        if settings.ENVIRONMENT == "production":
             raise CommandError("Demo data is never loaded with production settings.")
         call_command("seed_reference_data", verbosity=0)
         with transaction.atomic():
