@@ -1,6 +1,7 @@
 """Reads, scoped to what the user may see, with their joins already applied."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import get_language
 
 from core.models import AuditRecord, Membership, Organisation
 from core.roles import is_staff_member
@@ -39,16 +40,16 @@ def organisation_for_user(user, code: str) -> Organisation | None:
 
 
 def organisations_for_staff(*, kind: str = "", search: str = "") -> QuerySet[Organisation]:
+    """All organisations with their member count, sorted by their name in the reader's language."""
+    name = "name_nl" if (get_language() or "").startswith("nl") else "name_fr"
     queryset = Organisation.objects.select_related("parent").annotate(member_count=Count("memberships"))
     if kind:
         queryset = queryset.filter(kind=kind)
     if search:
-        from django.db.models import Q
-
         queryset = queryset.filter(
             Q(name_fr__icontains=search) | Q(name_nl__icontains=search) | Q(kbo_number__contains=search)
         )
-    return queryset.order_by("kind", "name_fr")
+    return queryset.order_by("kind", name)
 
 
 def audit_trail(obj) -> QuerySet[AuditRecord]:
