@@ -1,6 +1,8 @@
 # BPL Funding. The two commands that matter: `make run` and `make test`. Everything else is below.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that runs and is 3.11 or newer (version managers may leave shims that do not run).
+PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
@@ -14,6 +16,7 @@ help:
 	@echo "make worker | beat | lint | format | types | check | messages | bench | lock | clean"
 
 $(PY):
+	@test -n "$(PYTHON)" || { echo "BPL Funding needs Python 3.11 or newer: none found on PATH." >&2; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "BPL Funding needs Python 3.11 or newer (found %s)." % sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
