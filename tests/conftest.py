@@ -64,7 +64,9 @@ def commune(db):
 
 @pytest.fixture
 def other_commune(db):
-    return OrganisationFactory(code="commune-schaerbeek", name_fr="Commune de Schaerbeek", name_nl="Gemeente Schaarbeek")
+    return OrganisationFactory(
+        code="commune-schaerbeek", name_fr="Commune de Schaerbeek", name_nl="Gemeente Schaarbeek"
+    )
 
 
 @pytest.fixture

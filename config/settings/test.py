@@ -24,6 +24,5 @@ WHITENOISE_AUTOREFRESH = True
 # pytest-django's live_server serves static files only when it finds this exact app name; the node_modules
 # filter of core.apps.StaticFilesConfig only matters to collectstatic.
 INSTALLED_APPS = [
-    "django.contrib.staticfiles" if app == "core.apps.StaticFilesConfig" else app
-    for app in INSTALLED_APPS  # noqa: F405
+    "django.contrib.staticfiles" if app == "core.apps.StaticFilesConfig" else app for app in INSTALLED_APPS
 ]

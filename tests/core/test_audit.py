@@ -30,7 +30,10 @@ def test_records_cannot_be_changed_or_deleted_through_the_orm(commune):
 
 def test_postgresql_refuses_even_raw_sql(require_postgres, commune):
     record = _record(commune)
-    for statement in ("UPDATE core_auditrecord SET action = 'x' WHERE id = %s", "DELETE FROM core_auditrecord WHERE id = %s"):
+    for statement in (
+        "UPDATE core_auditrecord SET action = 'x' WHERE id = %s",
+        "DELETE FROM core_auditrecord WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [record.pk])
     assert AuditRecord.objects.get(pk=record.pk).action == "checked"

@@ -21,7 +21,11 @@ def test_a_member_admin_invites_a_new_person_who_gets_an_email_in_the_organisati
             actor=signatory, organisation_id=commune.pk, email="New.Person@Anderlecht.be", role=MembershipRole.EDITOR
         )
     user = membership.user
-    assert (user.email, user.preferred_language, user.has_usable_password()) == ("new.person@anderlecht.be", "nl", False)
+    assert (user.email, user.preferred_language, user.has_usable_password()) == (
+        "new.person@anderlecht.be",
+        "nl",
+        False,
+    )
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["new.person@anderlecht.be"]
@@ -31,7 +35,9 @@ def test_a_member_admin_invites_a_new_person_who_gets_an_email_in_the_organisati
     assert AuditRecord.objects.for_object(commune).get().changes["invited"] is True
 
 
-def test_an_existing_person_is_added_without_a_new_account(signatory, commune, other_commune_editor, django_capture_on_commit_callbacks):
+def test_an_existing_person_is_added_without_a_new_account(
+    signatory, commune, other_commune_editor, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         membership_invite(actor=signatory, organisation_id=commune.pk, email=other_commune_editor.email, role="viewer")
     assert User.objects.filter(email=other_commune_editor.email).count() == 1
@@ -39,7 +45,9 @@ def test_an_existing_person_is_added_without_a_new_account(signatory, commune, o
     assert other_commune_editor.memberships.count() == 2
 
 
-def test_the_invitation_link_lets_the_person_choose_a_password(signatory, commune, client, django_capture_on_commit_callbacks):
+def test_the_invitation_link_lets_the_person_choose_a_password(
+    signatory, commune, client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         membership_invite(actor=signatory, organisation_id=commune.pk, email="fresh@anderlecht.be", role="editor")
     path = re.search(r"https?://[^/]+(/\S+/)", mail.outbox[0].body).group(1)

@@ -50,7 +50,9 @@ def test_the_organisation_page_costs_the_same_queries_for_3_or_60_members(
     assert response.content.decode().count('id="role-') == 60
 
 
-def test_a_member_admin_adds_a_colleague_from_the_portal(client, signatory, commune, django_capture_on_commit_callbacks):
+def test_a_member_admin_adds_a_colleague_from_the_portal(
+    client, signatory, commune, django_capture_on_commit_callbacks
+):
     client.force_login(signatory)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -58,7 +60,9 @@ def test_a_member_admin_adds_a_colleague_from_the_portal(client, signatory, comm
             {"email": "colleague@anderlecht.be", "role": "viewer", "first_name": "Lea"},
         )
     assert response.status_code == 302
-    assert Membership.objects.filter(organisation=commune, user__email="colleague@anderlecht.be", role="viewer").exists()
+    assert Membership.objects.filter(
+        organisation=commune, user__email="colleague@anderlecht.be", role="viewer"
+    ).exists()
     assert mail.outbox[0].to == ["colleague@anderlecht.be"]
 
 

@@ -39,7 +39,9 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_warns_when_staff_two_factor_is_switched_off():
-    result = _run_production(["check", "--deploy", "--fail-level", "WARNING"], **COMPLETE_ENV, BPL_STAFF_OTP_REQUIRED="false")
+    result = _run_production(
+        ["check", "--deploy", "--fail-level", "WARNING"], **COMPLETE_ENV, BPL_STAFF_OTP_REQUIRED="false"
+    )
     assert result.returncode != 0
     assert "core.W001" in result.stderr
 

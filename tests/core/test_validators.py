@@ -11,7 +11,9 @@ def test_it_accepts_enterprise_numbers_in_any_usual_form(raw):
     assert format_kbo(normalize_kbo(raw)) == "0403.019.261"
 
 
-@pytest.mark.parametrize(("raw", "code"), [("0403.019.262", "kbo_checksum"), ("12345", "kbo_format"), ("abc", "kbo_format")])
+@pytest.mark.parametrize(
+    ("raw", "code"), [("0403.019.262", "kbo_checksum"), ("12345", "kbo_format"), ("abc", "kbo_format")]
+)
 def test_it_rejects_a_wrong_enterprise_number_with_a_reason(raw, code):
     with pytest.raises(ValidationError) as error:
         normalize_kbo(raw)
