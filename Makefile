@@ -65,7 +65,7 @@ check: setup
 	$(PY) manage.py check_translations
 
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l fr -l nl -l en --no-obsolete
+	$(PY) manage.py makemessages -l fr -l nl -l en --no-obsolete --ignore 'tests/*' --ignore 'bench/*' --ignore 'scripts/*'
 	$(PY) -c "from pathlib import Path; from core.i18n_catalogues import fill_identity; fill_identity(Path('locale/en/LC_MESSAGES/django.po'))"
 	$(PY) manage.py build_catalogues
 
