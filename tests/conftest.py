@@ -17,6 +17,11 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 REQUIRE_SERVICES = os.environ.get("BPL_REQUIRE_SERVICES") == "1"
 
 
+def pytest_collection_modifyitems(config, items):
+    # Browser journeys are the slowest: run them after everything else, so a broken unit fails fast.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def skip_or_fail(reason: str) -> None:
     """Outside CI a missing service skips the test with its reason; in CI (BPL_REQUIRE_SERVICES=1) it fails."""
     if REQUIRE_SERVICES:

@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-results"
 
@@ -34,3 +35,6 @@ def browser_page(require_chromium):
         finally:
             context.close()
             browser.close()
+            # ORM calls made while Playwright runs get their own connection (Django keeps connections per
+            # context); close it here or the test database cannot be dropped at the end of the session.
+            connections.close_all()
