@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template import loader
 from django.utils import translation
@@ -75,10 +74,6 @@ class LocalisedPasswordResetForm(auth_forms.PasswordResetForm):
         if html:
             message.attach_alternative(html, "text/html")
         message.send()
-
-    def save(self, **kwargs):
-        kwargs.setdefault("token_generator", default_token_generator)
-        return super().save(**kwargs)
 
 
 class ProfileForm(forms.Form):

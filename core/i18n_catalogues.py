@@ -107,11 +107,11 @@ def compile_mo(entries: list[Entry], target: Path) -> int:
         if entry.msgid and not entry.translated:
             continue
         if entry.msgid_plural is not None:
-            key = entry.key + "\x00" + entry.msgid_plural
-            value = "\x00".join(entry.msgstr[i] for i in sorted(entry.msgstr))
+            original = entry.key + "\x00" + entry.msgid_plural
+            translated = "\x00".join(entry.msgstr[i] for i in sorted(entry.msgstr))
         else:
-            key, value = entry.key, entry.msgstr.get(0, "")
-        messages[key.encode("utf-8")] = value.encode("utf-8")
+            original, translated = entry.key, entry.msgstr.get(0, "")
+        messages[original.encode("utf-8")] = translated.encode("utf-8")
     keys = sorted(messages)
     ids = strs = b""
     offsets = []

@@ -41,6 +41,7 @@ class StaffAreaMiddleware:
             return HttpResponseRedirect(reverse("login") + next_param)
         if not is_staff_member(user):
             raise PermissionDenied(_("This account has no access to the staff site."))
-        if settings.STAFF_OTP_REQUIRED and not user.is_verified():
+        # is_verified() is added to the user by django-otp's OTPMiddleware.
+        if settings.STAFF_OTP_REQUIRED and not getattr(user, "is_verified", lambda: False)():
             return HttpResponseRedirect(reverse("staff_otp:verify") + next_param)
         return None

@@ -67,7 +67,7 @@ def format_eur(value: Decimal | int | str | None, *, with_currency: bool = True)
     amount = to_cents(value)
     sign = "-" if amount < 0 else ""
     integer, _sep, fraction = f"{abs(amount):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while integer:
         groups.insert(0, integer[-3:])
         integer = integer[:-3]

@@ -180,7 +180,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-VIEWFLOW = {}
+VIEWFLOW: dict[str, object] = {}
 
 LOGGING = {
     "version": 1,

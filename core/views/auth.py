@@ -28,11 +28,11 @@ class PortalLoginView(LanguageAwareLoginMixin, auth_views.LoginView):
 class StaffLoginView(LanguageAwareLoginMixin, auth_views.LoginView):
     template_name = "registration/login.html"
     form_class = StaffAuthenticationForm
-    next_page = reverse_lazy("staff:index")
+    next_page = reverse_lazy("staff:index")  # type: ignore[assignment]
 
 
 class PortalLogoutView(auth_views.LogoutView):
-    next_page = reverse_lazy("portal:home")
+    next_page = reverse_lazy("portal:home")  # type: ignore[assignment]
 
 
 class PortalPasswordResetView(auth_views.PasswordResetView):

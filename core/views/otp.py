@@ -77,7 +77,8 @@ def _allowed(device, form: OTPTokenForm) -> bool:
     """Wrong codes slow down further tries (1, 2, 4, 8 ... seconds): say so instead of a silent refusal."""
     allowed, data = device.verify_is_allowed()
     if not allowed:
-        seconds = max(1, int(((data or {}).get("locked_until") - timezone.now()).total_seconds()) + 1)
+        locked_until = (data or {}).get("locked_until") or timezone.now()
+        seconds = max(1, int((locked_until - timezone.now()).total_seconds()) + 1)
         form.add_error(
             "token", _("Too many wrong codes. Wait %(seconds)s seconds and try again.") % {"seconds": seconds}
         )

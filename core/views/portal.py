@@ -1,5 +1,7 @@
 """The applicant portal: plain, accessible pages for local authorities."""
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotPermitted
 from core.forms import MemberChangeForm, MemberInviteForm, ProfileForm, apply_service_error
-from core.models import Membership, MembershipRole
+from core.models import Membership, MembershipRole, User
 from core.permissions import can_manage_members
 from core.selectors import organisation_for_user, organisations_of_user
 from core.services.memberships import membership_invite, membership_remove, membership_update
@@ -26,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = cast(User, request.user)
     initial = {
         "first_name": user.first_name,
         "last_name": user.last_name,

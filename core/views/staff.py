@@ -55,7 +55,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = _organisation_or_404(request, pk)
     context = {
         "organisation": organisation,
-        "memberships": organisation.prefetched_memberships,
+        "memberships": organisation.prefetched_memberships,  # type: ignore[attr-defined]  # set by the selector
         "bank_accounts": list(organisation.bank_accounts.all()),
         "may_edit": can_edit_organisation(request.user, organisation)[0],
         "may_see_accounts": request.user.has_perm("core.view_bankaccount"),

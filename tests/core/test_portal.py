@@ -75,10 +75,11 @@ def test_a_bad_member_form_shows_the_errors_in_dutch_and_stores_nothing(client, 
     assert commune.memberships.count() == 1
 
 
-def test_an_editor_posting_the_member_form_is_refused(client, commune_editor, commune):
+def test_an_editor_posting_the_member_form_is_refused_in_their_language(client, commune_editor, commune):
     client.force_login(commune_editor)
-    response = client.post(f"/fr/organisations/{commune.code}/members/", {"email": "x@anderlecht.be", "role": "editor"})
+    response = client.post(f"/nl/organisations/{commune.code}/members/", {"email": "x@anderlecht.be", "role": "editor"})
     assert response.status_code == 403
+    assert "Alleen een lid dat de leden van deze organisatie beheert" in response.content.decode()
     assert commune.memberships.count() == 1
 
 

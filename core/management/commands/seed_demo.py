@@ -42,9 +42,9 @@ class Command(BaseCommand):
                 organisation=organisations[person.organisation_code],
                 defaults={"role": person.role, "is_admin": person.is_admin},
             )
-        for person in demo.STAFF:
-            user = self._user(person.email, person.first_name, person.last_name, person.language)
-            user.groups.add(*Group.objects.filter(name__in=person.roles))
+        for staff in demo.STAFF:
+            user = self._user(staff.email, staff.first_name, staff.last_name, staff.language)
+            user.groups.add(*Group.objects.filter(name__in=staff.roles))
             if not user.is_staff:
                 user.is_staff = True
                 user.save(update_fields=["is_staff"])
@@ -72,6 +72,6 @@ class Command(BaseCommand):
             out(f"    {person.email:<32} {person.role} of {person.organisation_code}{admin} [{person.language}]")
         out("  Staff site        http://127.0.0.1:8000/fr/staff/   (two-step sign-in: scan the QR code shown,")
         out("                    or read the current code with: .venv/bin/python manage.py otp_code EMAIL)")
-        for person in demo.STAFF:
-            out(f"    {person.email:<32} {', '.join(person.roles)} [{person.language}]")
+        for staff in demo.STAFF:
+            out(f"    {staff.email:<32} {', '.join(staff.roles)} [{staff.language}]")
         out("")
