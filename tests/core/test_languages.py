@@ -74,3 +74,22 @@ def test_dates_and_amounts_show_the_brussels_way_in_every_language(language):
         assert formats.date_format(date(2026, 3, 31), "SHORT_DATE_FORMAT") == "31/03/2026"
         rendered = Template("{% load bpl %}{{ amount|money }}").render(Context({"amount": "1234.56"}))
         assert rendered == "1.234,56 EUR"
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_catalogues_compile_without_gnu_gettext_and_read_back_exactly(language, tmp_path):
+    import gettext
+
+    from core.i18n_catalogues import compile_mo
+
+    po = Path(settings.BASE_DIR) / "locale" / language / "LC_MESSAGES" / "django.po"
+    entries = parse_po(po)
+    mo = tmp_path / "django.mo"
+    assert compile_mo(entries, mo) == len([e for e in entries if e.msgid])
+    with mo.open("rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)
+    for entry in entries:
+        if entry.msgid and entry.msgid_plural is None:
+            expected = entry.msgstr[0]
+            got = catalogue.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt else catalogue.gettext(entry.msgid)
+            assert got == expected
