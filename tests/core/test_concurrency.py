@@ -24,7 +24,7 @@ def run_together(*calls):
         try:
             barrier.wait()
             results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects what each writer got
+        except Exception as error:  # the test inspects what each writer got
             results[index] = error
         finally:
             connection.close()
