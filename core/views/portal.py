@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotPermitted
-from core.forms import MemberChangeForm, MemberInviteForm, ProfileForm, apply_service_error
+from core.forms import MemberChangeForm, MemberInviteForm, ProfileForm
 from core.models import Membership, MembershipRole, User
 from core.permissions import can_manage_members
 from core.selectors import organisation_for_user, organisations_of_user
 from core.services.memberships import membership_invite, membership_remove, membership_update
 from core.services.users import user_update_profile
 from core.views.language import redirect_in_language
+from core.views.service_forms import render_form, submit
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,24 +30,19 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    initial = {
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "phone": user.phone,
-        "preferred_language": user.preferred_language,
-    }
-    form = ProfileForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = user_update_profile(user=user, **form.cleaned_data)
-        except ApplicationError as error:
-            apply_service_error(form, error)
-        else:
-            response = redirect("portal:account")
-            response["Location"] = redirect_in_language(response, response["Location"], user.preferred_language)
-            messages.success(request, _("Your profile was saved."))
-            return response
-    return render(request, "portal/account.html", {"form": form})
+    fields = ["first_name", "last_name", "phone", "preferred_language"]
+    form = ProfileForm(request.POST or None, initial={name: getattr(user, name) for name in fields})
+    saved = submit(
+        request,
+        form,
+        lambda data: user_update_profile(user=user, **data),
+        success=_("Your profile was saved."),
+    )
+    if saved is not None:
+        response = redirect("portal:account")
+        response["Location"] = redirect_in_language(response, response["Location"], saved.preferred_language)
+        return response
+    return render_form(request, "portal/account.html", {"form": form})
 
 
 @login_required
@@ -84,16 +80,14 @@ def organisation_detail(request: HttpRequest, code: str, invite_form: MemberInvi
 def member_invite(request: HttpRequest, code: str) -> HttpResponse:
     organisation = _organisation_or_404(request, code)
     form = MemberInviteForm(request.POST)
-    if form.is_valid():
-        try:
-            membership = membership_invite(actor=request.user, organisation_id=organisation.pk, **form.cleaned_data)
-        except NotPermitted as error:
-            raise PermissionDenied(error.message) from None
-        except ApplicationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("%(email)s was added to the organisation.") % {"email": membership.user.email})
-            return redirect("portal:organisation", code=code)
+    membership = submit(
+        request,
+        form,
+        lambda data: membership_invite(actor=request.user, organisation_id=organisation.pk, **data),
+        success=_("%(email)s was added to the organisation.") % {"email": form.data.get("email", "").strip().lower()},
+    )
+    if membership is not None:
+        return redirect("portal:organisation", code=code)
     return organisation_detail(request, code, invite_form=form)
 
 

@@ -1,6 +1,5 @@
 """The administration's staff pages, on viewflow's Material frontend."""
 
-from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -8,12 +7,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from core.errors import ApplicationError, NotPermitted
-from core.forms import BankAccountForm, OrganisationForm, apply_service_error
+from core.forms import BankAccountForm, OrganisationForm
 from core.models import Organisation, OrganisationKind
 from core.permissions import can_create_organisation, can_edit_organisation, can_view_audit
 from core.selectors import audit_trail, organisation_for_user, organisations_for_staff
 from core.services import organisations as organisation_services
+from core.views.service_forms import render_form, submit
 
 STAFF_PAGE_SIZE = 50
 
@@ -60,7 +59,6 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_edit": can_edit_organisation(request.user, organisation)[0],
         "may_see_accounts": request.user.has_perm("core.view_bankaccount"),
         "audit": list(audit_trail(organisation)[:20]) if can_view_audit(request.user)[0] else None,
-        "bank_form": BankAccountForm(),
     }
     return render(request, "staff/organisations/detail.html", context)
 
@@ -70,16 +68,15 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     if not allowed:
         raise PermissionDenied(reason)
     form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = organisation_services.organisation_create(actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The organisation was registered."))
-            return redirect("staff:administration:organisations:detail", pk=organisation.pk)
-    status = 400 if form.errors else 200
-    return render(request, "staff/organisations/form.html", {"form": form, "organisation": None}, status=status)
+    organisation = submit(
+        request,
+        form,
+        lambda data: organisation_services.organisation_create(actor=request.user, **data),
+        success=_("The organisation was registered."),
+    )
+    if organisation is not None:
+        return redirect("staff:administration:organisations:detail", pk=organisation.pk)
+    return render_form(request, "staff/organisations/form.html", {"form": form, "organisation": None})
 
 
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -89,42 +86,34 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(reason)
     initial = {name: getattr(organisation, name) for name in organisation_services.ORGANISATION_FIELDS}
     form = OrganisationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation_services.organisation_update(
-                actor=request.user, organisation_id=organisation.pk, **form.cleaned_data
-            )
-        except ApplicationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The organisation was saved."))
-            return redirect("staff:administration:organisations:detail", pk=organisation.pk)
-    status = 400 if form.errors else 200
-    return render(request, "staff/organisations/form.html", {"form": form, "organisation": organisation}, status=status)
+    saved = submit(
+        request,
+        form,
+        lambda data: organisation_services.organisation_update(
+            actor=request.user, organisation_id=organisation.pk, **data
+        ),
+        success=_("The organisation was saved."),
+    )
+    if saved is not None:
+        return redirect("staff:administration:organisations:detail", pk=organisation.pk)
+    return render_form(request, "staff/organisations/form.html", {"form": form, "organisation": organisation})
 
 
 def bank_account_create(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = _organisation_or_404(request, pk)
     form = BankAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation_services.bank_account_add(
-                actor=request.user, organisation_id=organisation.pk, **form.cleaned_data
-            )
-        except NotPermitted as error:
-            raise PermissionDenied(error.message) from None
-        except ApplicationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The bank account was added."))
-            return redirect("staff:administration:organisations:detail", pk=organisation.pk)
-    status = 400 if form.errors else 200
-    return render(
+    account = submit(
         request,
-        "staff/organisations/bank_account_form.html",
-        {"form": form, "organisation": organisation},
-        status=status,
+        form,
+        lambda data: organisation_services.bank_account_add(
+            actor=request.user, organisation_id=organisation.pk, **data
+        ),
+        success=_("The bank account was added."),
     )
+    if account is not None:
+        return redirect("staff:administration:organisations:detail", pk=organisation.pk)
+    context = {"form": form, "organisation": organisation}
+    return render_form(request, "staff/organisations/bank_account_form.html", context)
 
 
 def history(request: HttpRequest, app_label: str, model: str, pk: str) -> HttpResponse:
