@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Membership, MembershipRole, Organisation
+from core.models import Membership, Organisation
 from core.roles import is_staff_member
 
 Decision = tuple[bool, str]
@@ -53,10 +53,3 @@ def can_view_audit(user) -> Decision:
     if is_staff_member(user) and user.has_perm("core.view_auditrecord"):
         return OK
     return False, str(_("Only staff may read the audit trail."))
-
-
-def can_act_as(user, organisation: Organisation, *roles: MembershipRole) -> Decision:
-    membership = _membership(user, organisation)
-    if membership is not None and membership.role in roles:
-        return OK
-    return False, str(_("Your role in this organisation does not allow this."))
