@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from core.models import AuditRecord, BankAccount, Membership, Organisation, User
+from core.models import AuditRecord, BankAccount, Membership, Notification, Organisation, User
 
 
 @admin.register(User)
@@ -11,7 +11,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["first_name", "last_name", "phone", "preferred_language"]}),
+        ("Person", {"fields": ["first_name", "last_name", "phone", "preferred_language", "notification_mode"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
@@ -53,3 +53,11 @@ class MembershipAdmin(ReadOnlyAdmin):
 class AuditRecordAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_label", "action", "object_label", "from_state", "to_state"]
     list_filter = ["action", "content_type"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "subject", "read_at", "emailed_at"]
+    list_filter = ["template", "language"]
+    list_select_related = ["recipient"]
+    search_fields = ["key", "recipient__email", "subject"]

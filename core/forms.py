@@ -6,7 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
-from core.models import Language, MembershipRole, Organisation, OrganisationKind
+from core.models import Language, MembershipRole, NotificationMode, Organisation, OrganisationKind
 from core.models.organisations import CorrespondenceLanguage
 from core.roles import is_staff_member
 
@@ -81,6 +81,15 @@ class ProfileForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     phone = forms.CharField(label=_("Telephone"), max_length=32, required=False)
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
+    notification_mode = forms.ChoiceField(
+        label=_("E-mail notifications"),
+        choices=NotificationMode.choices,
+        required=False,  # left out (an older form, an API client), the current choice stays
+        help_text=_(
+            "Notifications are always listed on the Notifications page of the portal. Choose whether each one is "
+            "also e-mailed at once, or all of them together in one e-mail each morning at 7:00."
+        ),
+    )
 
 
 class MemberInviteForm(forms.Form):

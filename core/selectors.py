@@ -3,7 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import get_language
 
-from core.models import AuditRecord, Membership, Organisation
+from core.models import AuditRecord, Membership, Notification, NotificationMode, Organisation, User
 from core.roles import is_staff_member
 
 
@@ -54,3 +54,26 @@ def organisations_for_staff(*, kind: str = "", search: str = "") -> QuerySet[Org
 
 def audit_trail(obj) -> QuerySet[AuditRecord]:
     return AuditRecord.objects.for_object(obj).select_related("actor", "content_type")
+
+
+def notifications_of_user(user) -> QuerySet[Notification]:
+    """A person's own notifications, newest first; nothing to join, the text is stored on each row."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def unread_notification_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def users_awaiting_digest() -> list[int]:
+    """The ids of active daily-digest readers with something not yet e-mailed."""
+    return list(
+        User.objects.filter(
+            notification_mode=NotificationMode.DAILY_DIGEST, is_active=True, notifications__emailed_at__isnull=True
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )

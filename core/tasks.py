@@ -1,5 +1,6 @@
 """Background work of core. Tasks take ids, fetch, act, and can safely run twice."""
 
+import logging
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -12,6 +13,10 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.models import Membership
 from core.notifications import send_templated_email
+from core.selectors import users_awaiting_digest
+from core.services.notifications import notification_send_email, notifications_send_digest
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="core.ping")
@@ -49,3 +54,35 @@ def send_membership_notice(*, membership_id: int, invited: bool) -> bool:
         language=language,
     )
     return True
+
+
+@shared_task(
+    name="core.send_notification_email",
+    autoretry_for=(SMTPException, ConnectionError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_notification_email(*, notification_id: int) -> bool:
+    """E-mail one notification; a second run (a retry, a redelivery) finds it e-mailed and sends nothing."""
+    return notification_send_email(notification_id=notification_id)
+
+
+@shared_task(
+    name="core.send_daily_digests",
+    autoretry_for=(SMTPException, ConnectionError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_daily_digests() -> int:
+    """Send each daily-digest reader one e-mail with what is pending; returns how many e-mails went."""
+    sent, failure = 0, None
+    for user_id in users_awaiting_digest():
+        try:
+            sent += notifications_send_digest(user_id=user_id)
+        except (SMTPException, ConnectionError) as error:
+            # One refused address must not hold back everybody after it; the retry resends only what failed.
+            logger.warning("daily digest for user %s not sent: %s", user_id, error)
+            failure = error
+    if failure is not None:
+        raise failure
+    return sent

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core.views import auth, portal
+from core.views import auth, notifications, portal
 
 app_name = "portal"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     ),
     path("password/reset/done/", auth.PortalPasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("account/", portal.account, name="account"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<int:notification_id>/read/", notifications.notification_read, name="notification_read"),
+    path("notifications/read-all/", notifications.notifications_read_all, name="notifications_read_all"),
     path("organisations/", portal.organisation_list, name="organisations"),
     path("organisations/<slug:code>/", portal.organisation_detail, name="organisation"),
     path("organisations/<slug:code>/members/", portal.member_invite, name="member_invite"),

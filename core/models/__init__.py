@@ -1,6 +1,7 @@
 from .audit import AuditRecord
+from .notifications import Notification
 from .organisations import BankAccount, Membership, MembershipRole, Organisation, OrganisationKind
-from .users import Language, User
+from .users import Language, NotificationMode, User
 
 __all__ = [
     "AuditRecord",
@@ -8,6 +9,8 @@ __all__ = [
     "Language",
     "Membership",
     "MembershipRole",
+    "Notification",
+    "NotificationMode",
     "Organisation",
     "OrganisationKind",
     "User",

@@ -12,6 +12,11 @@ class Language(models.TextChoices):
     EN = "en", _("English")
 
 
+class NotificationMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("One e-mail for each notification")
+    DAILY_DIGEST = "daily_digest", _("One e-mail a day with all notifications")
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -54,6 +59,13 @@ class User(AbstractUser):
         help_text=_("Pages, e-mails and documents are shown in this language."),
     )
     phone = models.CharField(_("telephone"), max_length=32, blank=True)
+    notification_mode = models.CharField(
+        _("e-mail notifications"),
+        max_length=16,
+        choices=NotificationMode.choices,
+        default=NotificationMode.IMMEDIATE,
+        help_text=_("Notifications are always listed in the portal; this chooses when they are also e-mailed."),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

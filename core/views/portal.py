@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    fields = ["first_name", "last_name", "phone", "preferred_language"]
+    fields = ["first_name", "last_name", "phone", "preferred_language", "notification_mode"]
     form = ProfileForm(request.POST or None, initial={name: getattr(user, name) for name in fields})
     saved = submit(
         request,

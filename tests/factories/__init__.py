@@ -1,8 +1,9 @@
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from schwifty import IBAN
 
-from core.models import BankAccount, Membership, MembershipRole, Organisation, OrganisationKind, User
+from core.models import BankAccount, Membership, MembershipRole, Notification, Organisation, OrganisationKind, User
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -60,3 +61,22 @@ class BankAccountFactory(factory.django.DjangoModelFactory):
     bic = "GKCCBEBB"
     holder = factory.LazyAttribute(lambda o: o.organisation.name_fr)
     is_primary = True
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """A stored notification, as notify() leaves it; traits `read` and `emailed`."""
+
+    class Meta:
+        model = Notification
+
+    class Params:
+        read = factory.Trait(read_at=factory.LazyFunction(timezone.now))
+        emailed = factory.Trait(emailed_at=factory.LazyFunction(timezone.now))
+
+    recipient = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"test-notice:{n}")
+    template = "notice"
+    subject = factory.Sequence(lambda n: f"Notice number {n}")
+    body_text = "Something happened."
+    body_html = "<p>Something happened.</p>"
+    language = factory.LazyAttribute(lambda o: o.recipient.preferred_language)
