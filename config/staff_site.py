@@ -5,14 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, AppMenuMixin, Site, Viewset
 
 from core.views import staff as staff_views
-from workflows import views as workflow_views
-
-
-class InboxViewset(AppMenuMixin, Viewset):
-    app_name = "inbox"
-    title = _("My tasks")
-    icon = "inbox"
-    index_path = path("", workflow_views.inbox, name="index")
+from workflows.site import TasksApp
 
 
 class OrganisationsViewset(AppMenuMixin, Viewset):
@@ -34,13 +27,6 @@ class HistoryViewset(Viewset):
     object_path = path("<str:app_label>/<str:model>/<str:pk>/", staff_views.history, name="object")
 
 
-class WorkApp(Application):
-    app_name = "work"
-    title = _("Work")
-    icon = "work"
-    viewsets = [InboxViewset()]
-
-
 class AdministrationApp(Application):
     app_name = "administration"
     title = _("Administration")
@@ -56,5 +42,5 @@ site = Site(
     title=_("BPL Funding · staff"),
     primary_color="#1d4f91",
     secondary_color="#c8102e",
-    viewsets=[WorkApp(), AdministrationApp()],
+    viewsets=[TasksApp(), AdministrationApp()],
 )

@@ -161,47 +161,30 @@ def problems(entries: list[Entry]) -> list[str]:
     return found
 
 
+def _po_quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
 def fill_identity(path: Path) -> int:
-    """For the English catalogue: copy each untranslated source string into its translation. Returns the count."""
+    """For the English catalogue (our source strings are English): every translation becomes its source string,
+    with no fuzzy guess left over. Rewrites the file; returns the number of entries."""
     text = path.read_text(encoding="utf-8")
-    blocks = text.split("\n\n")
-    filled = 0
-    for i, block in enumerate(blocks):
-        lines = block.split("\n")
-        kinds = _line_groups(lines)
-        if "msgid" not in kinds or not "".join(_unquote(v) for v in kinds["msgid"][1]):
-            continue
-        changed = False
-        for key, value in list(kinds.items()):
-            if not key.startswith("msgstr") or "".join(_unquote(v) for v in value[1]):
-                continue
-            source = kinds["msgid_plural"] if key == "msgstr[1]" and "msgid_plural" in kinds else kinds["msgid"]
-            start, _values = value
-            end = start + len(_values)
-            replacement = [f"{key} {source[1][0]}", *source[1][1:]]
-            lines[start:end] = replacement
-            kinds = _line_groups(lines)
-            changed = True
-        if changed:
-            lines = [line for line in lines if line.strip() not in ("#, fuzzy",)]
-            lines = [line.replace("#, fuzzy, ", "#, ") for line in lines]
-            blocks[i] = "\n".join(lines)
-            filled += 1
-    path.write_text("\n\n".join(blocks), encoding="utf-8")
-    return filled
-
-
-def _line_groups(lines: list[str]) -> dict[str, tuple[int, list[str]]]:
-    """keyword -> (index of its first line, the quoted strings of the keyword line and its continuations)."""
-    groups: dict[str, tuple[int, list[str]]] = {}
-    current = None
-    for index, line in enumerate(lines):
-        if line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[", "msgctxt ")):
-            keyword, _sep, rest = line.partition(" ")
-            groups[keyword] = (index, [rest])
-            current = keyword
-        elif line.startswith('"') and current is not None:
-            groups[current][1].append(line)
+    header = text.split("\n\n", 1)[0]
+    header = "\n".join(line for line in header.splitlines() if line.strip() != "#, fuzzy")
+    blocks = [header]
+    entries = [entry for entry in parse_po(path) if entry.msgid]
+    for entry in entries:
+        lines = ["#, python-format"] if entry.python_format else []
+        if entry.msgctxt is not None:
+            lines.append(f"msgctxt {_po_quote(entry.msgctxt)}")
+        lines.append(f"msgid {_po_quote(entry.msgid)}")
+        if entry.msgid_plural is not None:
+            lines.append(f"msgid_plural {_po_quote(entry.msgid_plural)}")
+            lines.append(f"msgstr[0] {_po_quote(entry.msgid)}")
+            lines.append(f"msgstr[1] {_po_quote(entry.msgid_plural)}")
         else:
-            current = None
-    return groups
+            lines.append(f"msgstr {_po_quote(entry.msgid)}")
+        blocks.append("\n".join(lines))
+    path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+    return len(entries)

@@ -16,6 +16,9 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("BPL_REQUIRE_SERVICES") == "1"
 
+# The demo process and its people, for the workflow tests and the browser journeys.
+pytest_plugins = ["tests.workflows.fixtures"]
+
 
 def pytest_collection_modifyitems(config, items):
     # Browser journeys are the slowest: run them after everything else, so a broken unit fails fast.

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values that vary come from config.env, never from os.environ here."""
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config import env as E
@@ -48,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "core.actor.CurrentActorMiddleware",
     "core.middleware.StaffAreaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -124,6 +126,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # Languages: French and Dutch as equals, English third. URLs carry the language prefix.
+# Days the administration is closed besides Belgium's legal holidays (core.calendar), as MM-DD.
+BPL_EXTRA_HOLIDAYS = ["05-08", "11-02", "11-15", "12-26"]
+
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("nl", _("Dutch")), ("en", _("English"))]
 LANGUAGE_COOKIE_NAME = "bpl_language"
@@ -165,7 +170,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Before the working day starts, in Brussels time (CELERY_TIMEZONE).
+    "core-daily-digests": {"task": "core.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+    # viewflow timers, task reminders and escalations: every minute, no cron needed.
+    "workflows-tick": {"task": "workflows.tick", "schedule": 60.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

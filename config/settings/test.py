@@ -26,3 +26,5 @@ WHITENOISE_AUTOREFRESH = True
 INSTALLED_APPS = [
     "django.contrib.staticfiles" if app == "core.apps.StaticFilesConfig" else app for app in INSTALLED_APPS
 ]
+# A small demo process in two versions, for the workflow tests only.
+INSTALLED_APPS += ["tests.workflow_demo"]

@@ -70,22 +70,22 @@ def test_staff_must_enrol_a_second_factor_before_any_staff_page(client, eligibil
     assert response.status_code == 200
     backup_codes = re.findall(r"<li>([0-9a-f]{8})</li>", response.content.decode())
     assert len(backup_codes) == 10
-    assert client.get("/en/staff/work/inbox/").status_code == 200
+    assert client.get("/en/staff/tasks/inbox/").status_code == 200
     assert AuditRecord.objects.filter(action="two_factor_enrolled", object_id=str(eligibility_officer.pk)).exists()
 
     # Next session: the password alone is not enough; a backup code works once.
     other = Client()
     other.post("/en/staff/accounts/login/", {"username": eligibility_officer.email, "password": PASSWORD})
-    assert other.get("/en/staff/work/inbox/")["Location"].startswith("/en/staff/2fa/verify/")
+    assert other.get("/en/staff/tasks/inbox/")["Location"].startswith("/en/staff/2fa/verify/")
     assert other.post("/en/staff/2fa/verify/", {"token": backup_codes[0]}).status_code == 302
-    assert other.get("/en/staff/work/inbox/").status_code == 200
+    assert other.get("/en/staff/tasks/inbox/").status_code == 200
     third = Client()
     third.post("/en/staff/accounts/login/", {"username": eligibility_officer.email, "password": PASSWORD})
     assert third.post("/en/staff/2fa/verify/", {"token": backup_codes[0]}).status_code == 400
 
 
 def test_a_verified_staff_member_sees_the_empty_inbox(staff_client, eligibility_officer):
-    response = staff_client(eligibility_officer).get("/nl/staff/work/inbox/")
+    response = staff_client(eligibility_officer).get("/nl/staff/tasks/inbox/")
     assert response.status_code == 200
     assert "Er wacht geen taak op u." in response.content.decode()
 

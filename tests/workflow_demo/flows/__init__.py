@@ -1,0 +1,1 @@
+from . import v1, v2  # noqa: F401  (importing a version registers it)
