@@ -107,3 +107,33 @@ def test_done_tasks_are_neither_reminded_nor_escalated(v1, start, checker):
     complete(task, checker)
     deadline = TaskDeadline.objects.get(task=task)
     assert deadlines_sweep(now=_at(deadline, days=2)) == {"reminded": 0, "escalated": 0}
+
+
+def test_a_dutch_holder_gets_a_dutch_reminder(v1, start, other_checker, django_capture_on_commit_callbacks):
+    task = waiting(start())
+    task_claim(actor=other_checker, task_id=task.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep(now=_at(task.deadline, days=-1))
+    (message,) = mail.outbox
+    assert message.to == [other_checker.email]
+    assert message.subject.startswith("Herinnering")
+    assert "/nl/staff/tasks/case/" in message.body
+
+
+def test_the_tick_fires_viewflow_timers(db, administrator):
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import PROCESS
+
+    from workflows.services.cases import case_start
+    from workflows.services.versions import sync_versions, version_set_state
+
+    sync_versions()
+    version_set_state(actor=None, key="demo_wait", version=1, state="current")
+    case = case_start(pin="demo_wait@1", actor=administrator, reference="WAIT-1")
+    timer = Task.objects.get(process_id=case.pk, flow_task_type="TIMER")
+    assert timer.status == "SCHEDULED"
+    assert tick.delay().get()["timers"] == 0
+    Task.objects.filter(pk=timer.pk).update(scheduled=timezone.now() - dt.timedelta(minutes=1))
+    assert tick.delay().get()["timers"] == 1
+    case.refresh_from_db()
+    assert case.status == PROCESS.DONE
