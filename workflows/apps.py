@@ -20,6 +20,10 @@ class WorkflowsConfig(AppConfig):
         grant_role_permissions([StaffRole.ADMINISTRATOR], ["workflows.migrate_cases"])
         post_migrate.connect(_sync_versions, sender=self, dispatch_uid="workflows.sync_versions")
 
+        from workflows.grant_application import handlers
+
+        handlers.register_process_pinner()
+
 
 def _sync_versions(sender, **kwargs) -> None:
     from workflows.services.versions import sync_versions

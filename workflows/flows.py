@@ -1,4 +1,6 @@
 """The process versions of BPL Funding. Each version is a module of its own; importing it registers it.
 
-Processes arrive with their issues (grant_application, frbrtc_loan); see docs/workflows.md for how to add a version.
+See docs/workflows.md for how to add a version, freeze the old one and migrate or drain its cases.
 """
+
+from workflows.grant_application import v1 as grant_application_v1  # noqa: F401

@@ -1,10 +1,12 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from viewflow.workflow.models import Task
 
 from core import demo
 from core.models import BankAccount, Membership, Organisation, OrganisationKind, User
 from core.roles import StaffRole, role_permissions
+from grants.models import Application
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,7 @@ def test_every_staff_role_is_a_group_with_its_declared_permissions():
     assert "core.manage_members" not in declared[StaffRole.REVIEWER]
 
 
+@pytest.mark.django_db(transaction=True)  # the demo submits applications: their after-commit work must run
 def test_demo_data_gives_a_login_to_every_persona_and_is_idempotent(capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
@@ -66,3 +69,6 @@ def test_demo_data_gives_a_login_to_every_persona_and_is_idempotent(capsys):
         assert set(user.groups.values_list("name", flat=True)) == set(person.roles)
     roles_covered = {role for person in demo.STAFF for role in person.roles}
     assert roles_covered == set(StaffRole.values)
+    statuses = sorted(Application.objects.values_list("status", flat=True))
+    assert statuses == ["draft", "eligible", "info_requested", "submitted"]
+    assert Task.objects.filter(flow_task_type="HUMAN", status="NEW").count() == 2  # to check; to review

@@ -22,6 +22,10 @@ class Command(BaseCommand):
         call_command("seed_reference_data", verbosity=0)
         with transaction.atomic():
             self._seed()
+        # The other apps' demo data, by command name (core depends on no app above it).
+        call_command("seed_processes", verbosity=options.get("verbosity", 1))
+        call_command("seed_calls", verbosity=options.get("verbosity", 1))
+        call_command("seed_grant_cases", verbosity=options.get("verbosity", 1))
         if not options["quiet_logins"]:
             self._print_logins()
 
