@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import portal_hooks
 from core.errors import ApplicationError, NotPermitted
 from core.forms import MemberChangeForm, MemberInviteForm, ProfileForm
 from core.models import Membership, MembershipRole, User
@@ -22,9 +23,8 @@ from core.views.service_forms import render_form, submit
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    # Calls for projects arrive with the grants module; until then the list is honestly empty.
-    open_calls: list = []
-    return render(request, "portal/home.html", {"open_calls": open_calls})
+    # The calls come from grants through a hook it registers at start-up: core does not import grants.
+    return render(request, "portal/home.html", {"open_calls": portal_hooks.open_calls()})
 
 
 @login_required

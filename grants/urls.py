@@ -1,0 +1,20 @@
+from django.urls import path
+
+from grants import views_files, views_portal
+
+app_name = "grants"
+
+urlpatterns = [
+    path("documents/<int:document_id>/", views_files.document_download, name="document"),
+    path("submissions/<int:snapshot_id>/receipt/", views_files.receipt_download, name="receipt"),
+    path("calls/", views_portal.call_list, name="calls"),
+    path("calls/<slug:code>/", views_portal.call_detail, name="call"),
+    path("calls/<slug:code>/apply/", views_portal.apply, name="apply"),
+    path("applications/", views_portal.application_list, name="applications"),
+    path("applications/<int:pk>/", views_portal.application_detail, name="application"),
+    path("applications/<int:pk>/autosave/", views_portal.autosave, name="autosave"),
+    path("applications/<int:pk>/documents/", views_portal.document_upload, name="document_upload"),
+    path("applications/<int:pk>/submit/", views_portal.submit, name="submit"),
+    path("applications/<int:pk>/sign-request/", views_portal.signature_request_view, name="signature_request"),
+    path("documents/<int:document_id>/remove/", views_portal.document_remove_view, name="document_remove"),
+]
