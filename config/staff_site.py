@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, AppMenuMixin, Site, Viewset
 
 from core.views import staff as staff_views
+from grants.urls_staff import GrantsApp
 from workflows.site import TasksApp
 
 
@@ -42,5 +43,5 @@ site = Site(
     title=_("BPL Funding · staff"),
     primary_color="#1d4f91",
     secondary_color="#c8102e",
-    viewsets=[TasksApp(), AdministrationApp()],
+    viewsets=[TasksApp(), GrantsApp(), AdministrationApp()],
 )
