@@ -30,7 +30,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
 
 CACHE_URL = env.str("CACHE_URL", default="locmemcache://")
-EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
+# Unset: e-mails are written as files under var/mail/ (readable, and the console stays quiet).
+EMAIL_URL = env.str("EMAIL_URL", default="filemail://")
+MAIL_DIR = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BPL Funding <noreply@bpl-funding.localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 

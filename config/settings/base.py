@@ -155,6 +155,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 globals().update(E.env.email_url_config(E.EMAIL_URL))  # EMAIL_BACKEND, EMAIL_HOST, ...
+if E.EMAIL_URL == "filemail://":
+    EMAIL_FILE_PATH = str(E.MAIL_DIR)
 DEFAULT_FROM_EMAIL = E.DEFAULT_FROM_EMAIL
 SERVER_EMAIL = E.SERVER_EMAIL
 PUBLIC_BASE_URL = E.PUBLIC_BASE_URL
@@ -198,5 +200,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -10,6 +10,8 @@ DEBUG = False
 ENVIRONMENT = "production"
 if len(E.SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters.")
+if E.EMAIL_URL.startswith(("filemail:", "consolemail:", "memorymail:", "dummymail:")):
+    raise ImproperlyConfigured("EMAIL_URL must point at a mail server in production (smtp+tls://...).")
 if not E.CELERY_BROKER_URL:
     raise ImproperlyConfigured("CELERY_BROKER_URL must be set in production (Redis or RabbitMQ).")
 

@@ -22,6 +22,7 @@ COMPLETE_ENV = {
     "DJANGO_SECRET_KEY": "p" * 20 + "-production-secret-for-the-test-0123456789",
     "DJANGO_ALLOWED_HOSTS": "funding.example.org",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_URL": "smtp+tls://funding:secret@mail.example.org:587",
 }
 
 
@@ -36,6 +37,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _run_production(["check"], **env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_mail_server():
+    result = _run_production(["check"], **{**COMPLETE_ENV, "EMAIL_URL": "filemail://"})
+    assert result.returncode != 0
+    assert "EMAIL_URL" in result.stderr
 
 
 def test_production_warns_when_staff_two_factor_is_switched_off():
