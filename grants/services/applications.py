@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from core.models import Membership, MembershipRole, Organisation
+from core.money import format_eur, to_cents
 from core.services.audit import audit_record
 from core.services.notifications import notify
 from grants.models import Application, ApplicationDocument, CallStatus, CallVersion, SignatureRequest
 from grants.permissions import can_apply, can_edit_application
-from grants.schema import clean_answers, totals
+from grants.schema import clean_answers, fields_of, totals
 from grants.uploads import check_upload
 
 
@@ -46,6 +47,19 @@ def _locked_for_edit(actor, application_id: int) -> Application:
     return application
 
 
+def call_limit_errors(version: CallVersion, answers: dict[str, Any]) -> dict[str, list[str]]:
+    """The call's own limits on answers, beyond the form: the amount requested stays within its maximum."""
+    errors: dict[str, list[str]] = {}
+    for field in fields_of(version.form_schema):
+        value = answers.get(field["key"])
+        if field.get("role") == "amount_requested" and value not in (None, "") and to_cents(value) > version.max_amount:
+            errors[field["key"]] = [
+                _("The maximum per application for this call is %(maximum)s.")
+                % {"maximum": format_eur(version.max_amount)}
+            ]
+    return errors
+
+
 def _same(stored: Any, sent: Any) -> bool:
     empty: tuple[Any, ...] = (None, "", [])
     return (stored in empty and sent in empty) or stored == sent
@@ -68,6 +82,7 @@ def application_save(
     application = _locked_for_edit(actor, application_id)
     schema = application.call_version.form_schema
     cleaned, errors = clean_answers(schema, answers, complete=False)
+    errors.update(call_limit_errors(application.call_version, cleaned))
     if errors:
         raise InvalidInput(_("Some answers are not valid: nothing was saved."), extra={"fields": errors})
     if base_version != application.version and not overwrite:

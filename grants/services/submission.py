@@ -14,7 +14,7 @@ from core.services.audit import audit_record
 from grants.models import Application, ApplicationSnapshot, ApplicationStatus, Call, DeadlineExtension
 from grants.permissions import can_extend_deadline, can_submit
 from grants.schema import clean_answers, visible_answers
-from grants.services.applications import documents_present
+from grants.services.applications import call_limit_errors, documents_present
 from grants.signals import application_submitted
 
 
@@ -29,7 +29,8 @@ def effective_deadline(application: Application) -> dt.datetime:
 def missing_items(application: Application) -> list[str]:
     """What still prevents submission, as sentences the applicant can act on."""
     version = application.call_version
-    _answers, errors = clean_answers(version.form_schema, application.answers, complete=True)
+    answers, errors = clean_answers(version.form_schema, application.answers, complete=True)
+    errors.update(call_limit_errors(version, answers))
     labels = {
         field["key"]: field["label"] for section in version.form_schema["sections"] for field in section["fields"]
     }

@@ -228,12 +228,17 @@ def test_an_invalid_amount_sent_with_the_save_button_is_shown_next_to_the_line_a
     assert application.version == 1 and application.answers == {}
 
 
-def test_an_amount_above_the_call_maximum_is_kept_as_a_draft_answer(client, application, commune_editor):
+def test_an_amount_above_the_call_maximum_is_refused_with_the_maximum_and_not_stored(
+    client, application, commune_editor
+):
     client.force_login(commune_editor)
     response = _autosave(client, application, {"amount_requested": "3.000.000,00"})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "amount_requested": ["The maximum per application for this call is 2.500.000,00 EUR."]
+    }
     application.refresh_from_db()
-    assert application.answers["amount_requested"] == "3000000.00"
+    assert application.version == 1 and "amount_requested" not in application.answers
 
 
 def test_a_money_field_with_a_maximum_in_the_form_gives_a_field_error(client, commune, commune_editor):

@@ -121,3 +121,19 @@ def test_only_call_managers_extend_deadlines(draft, eligibility_officer):
             until=draft.call_version.deadline + dt.timedelta(days=1),
             reason="x",
         )
+
+
+def test_an_amount_above_the_calls_maximum_is_refused_in_the_users_language_and_not_stored(draft, commune_editor):
+    with translation.override("nl"):
+        with pytest.raises(InvalidInput) as error:
+            application_save(
+                actor=commune_editor,
+                application_id=draft.pk,
+                base_version=draft.version,
+                answers={"amount_requested": "3.000.000,00", "project_title": "Nieuwe titel"},
+            )
+        assert "2.500.000,00 EUR" in error.value.extra["fields"]["amount_requested"][0]
+        assert "maximum" in error.value.extra["fields"]["amount_requested"][0].lower()
+    draft.refresh_from_db()
+    assert draft.answers["amount_requested"] == "1000000.00"
+    assert draft.answers["project_title"] == "Rénovation de la salle omnisports"
