@@ -1,8 +1,16 @@
-"""Finance owns the budget: lines (allocations de base / basisallocaties) that calls and loans draw on."""
+"""Finance owns the budget and the money owed: budget lines, envelopes, commitments, and what is due.
 
+Grants and loans create commitments and payables through finance.services; the bank side never needs to know what a
+tranche or an instalment is.
+"""
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.money import MoneyField
 
 
 class BudgetLine(models.Model):
@@ -25,3 +33,110 @@ class BudgetLine(models.Model):
     @property
     def label(self) -> str:
         return self.label_nl if (get_language() or "").startswith("nl") else self.label_fr
+
+
+class Envelope(models.Model):
+    """An amount set aside on a budget line for one purpose (a call for projects, a loan programme).
+
+    Its row is the lock every commitment takes: the sum of commitments never exceeds the amount."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True, help_text=_("e.g. call-sport"))
+    label = models.CharField(_("label"), max_length=200)
+    budget_line = models.ForeignKey(
+        BudgetLine, verbose_name=_("budget line"), on_delete=models.PROTECT, related_name="envelopes"
+    )
+    amount = MoneyField(_("amount"))
+
+    class Meta:
+        verbose_name = _("envelope")
+        verbose_name_plural = _("envelopes")
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="finance_envelope_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Commitment(models.Model):
+    """A commitment (engagement / vastlegging): credits reserved for a beneficiary before the decision is notified."""
+
+    envelope = models.ForeignKey(
+        Envelope, verbose_name=_("envelope"), on_delete=models.PROTECT, related_name="commitments"
+    )
+    beneficiary = models.ForeignKey(
+        "core.Organisation", verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="commitments"
+    )
+    amount = MoneyField(_("amount"))
+    reference = models.CharField(_("reference"), max_length=64)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="finance_commitment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount}"
+
+
+class PayableStatus(models.TextChoices):
+    DUE = "due", _("Due")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Payable(models.Model):
+    """What is owed to a beneficiary (a liquidation / vereffening): paid by finance, against a commitment."""
+
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("commitment"), on_delete=models.PROTECT, related_name="payables"
+    )
+    beneficiary = models.ForeignKey(
+        "core.Organisation", verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="payables"
+    )
+    amount = MoneyField(_("amount"))
+    reference = models.CharField(_("reference"), max_length=64)
+    label = models.CharField(_("label"), max_length=200)
+    status = models.CharField(_("status"), max_length=12, choices=PayableStatus.choices, default=PayableStatus.DUE)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    due_since = models.DateTimeField(_("due since"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payable")
+        verbose_name_plural = _("payables")
+        ordering = ["-due_since"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="finance_payable_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount} ({self.status})"
+
+
+class Receivable(models.Model):
+    """What a beneficiary owes back (a recovery), e.g. an advance not justified."""
+
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("commitment"), on_delete=models.PROTECT, related_name="receivables"
+    )
+    debtor = models.ForeignKey(
+        "core.Organisation", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="receivables"
+    )
+    amount = MoneyField(_("amount"))
+    reference = models.CharField(_("reference"), max_length=64)
+    label = models.CharField(_("label"), max_length=200)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("amount to recover")
+        verbose_name_plural = _("amounts to recover")
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="finance_receivable_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount}"

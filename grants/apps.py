@@ -29,7 +29,40 @@ class GrantsConfig(AppConfig):
         )
         grant_role_permissions([StaffRole.ELIGIBILITY_OFFICER], ["grants.check_eligibility"])
         grant_role_permissions([StaffRole.REVIEWER], ["grants.review_application"])
+        sessions = ["grants.view_committeesession"]
+        grant_role_permissions(
+            [StaffRole.COMMITTEE_SECRETARY, StaffRole.ADMINISTRATOR],
+            [*sessions, "grants.add_committeesession", "grants.change_committeesession"],
+        )
+        grant_role_permissions(
+            [StaffRole.COMMITTEE_MEMBER], [*sessions, "grants.sit_on_committee", "grants.view_application"]
+        )
+        grant_role_permissions([StaffRole.CALL_MANAGER, StaffRole.AUDITOR], [*sessions, "grants.view_award"])
+        grant_role_permissions(
+            [StaffRole.CALL_MANAGER, StaffRole.ADMINISTRATOR], ["grants.add_awardapproval", "grants.view_award"]
+        )
+        grant_role_permissions(
+            [StaffRole.ELIGIBILITY_OFFICER, StaffRole.FINANCE_OFFICER],
+            ["grants.check_justification", "grants.view_application"],
+        )
+        grant_role_permissions(
+            [StaffRole.FINANCE_OFFICER, StaffRole.FINANCE_APPROVER, StaffRole.AUDITOR], ["grants.view_award"]
+        )
         from core.portal_hooks import register_open_calls
         from grants.views_portal import open_call_summaries
 
         register_open_calls(open_call_summaries)
+
+        from grants.signals import award_committed
+
+        award_committed.connect(_send_award_letter, dispatch_uid="grants.award_letter")
+
+
+def _send_award_letter(sender, award_id: int, **kwargs) -> None:
+    """An award committed after its session closed (approvals came later) gets its letter now."""
+    from grants.models import Award
+    from grants.tasks import award_letter
+
+    award = Award.objects.select_related("session_item__session").get(pk=award_id)
+    if award.session_item.session.status == "closed":
+        award_letter.delay(application_id=award.application_id)

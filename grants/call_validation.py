@@ -66,18 +66,29 @@ def publication_problems(version) -> list[str]:
 
 
 def _scoring_problems(grid: Any) -> list[str]:
+    """Weights are percentages summing to 100; each criterion has a maximum above zero and a minimum within it."""
     problems = _coded_list(grid, _("Scoring criterion"))
+    total = Decimal("0")
     for item in grid if isinstance(grid, list) else []:
         try:
             weight, maximum = Decimal(str(item.get("weight"))), Decimal(str(item.get("max_score")))
-            ok = weight > 0 and maximum > 0
+            minimum = Decimal(str(item.get("min_score", 0)))
+            ok = weight > 0 and maximum > 0 and Decimal("0") <= minimum <= maximum
+            total += weight
         except (ArithmeticError, TypeError, ValueError):
             ok = False
         if not ok:
             problems.append(
-                _("Scoring criterion %(code)s needs a weight and a maximum score above zero.")
+                _(
+                    "Scoring criterion %(code)s needs a weight and a maximum above zero, "
+                    "and a minimum within the maximum."
+                )
                 % {"code": item.get("code")}
             )
+    if isinstance(grid, list) and grid and total != 100:
+        problems.append(
+            _("The weights of the scoring grid must add up to 100 (they add up to %(total)s).") % {"total": total}
+        )
     return problems
 
 

@@ -173,22 +173,22 @@ SCORING_GRID = [
     {
         "code": "coverage",
         "label": t("Zone peu couverte", "Zone met weinig voorzieningen"),
-        "weight": 3,
+        "weight": 50,
         "max_score": 10,
-        "min_score": 0,
+        "min_score": 4,
     },
     {
         "code": "supralocal",
         "label": t("Intérêt supra-local", "Bovenlokaal belang"),
-        "weight": 2,
+        "weight": 30,
         "max_score": 10,
         "min_score": 0,
     },
     {
         "code": "tariff",
         "label": t("Tarif harmonisé", "Geharmoniseerd tarief"),
-        "weight": 1,
-        "max_score": 10,
+        "weight": 20,
+        "max_score": 5,
         "min_score": 0,
     },
 ]

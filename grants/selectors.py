@@ -1,11 +1,19 @@
 """Reads of calls and applications, scoped to what the person may see, with their joins applied."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.models import Membership
 from core.roles import is_staff_member
-from grants.models import Application, ApplicationDocument, ApplicationSnapshot, CallStatus, CallVersion
+from grants.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationSnapshot,
+    AssignmentStatus,
+    CallStatus,
+    CallVersion,
+    ReviewAssignment,
+)
 
 
 def open_calls() -> list[CallVersion]:
@@ -29,10 +37,16 @@ def applications_of_user(user) -> QuerySet[Application]:
 
 
 def application_for_user(user, application_id: int) -> Application | None:
-    """The application if the person may see it (a member of its organisation, or staff allowed to), else None."""
+    """The application if the person may see it, else None (shown as not found): a member of its organisation, staff
+    allowed to, or a reviewer who declared having no conflict with it. A reviewer who has not declared gets nothing."""
     queryset = Application.objects.select_related("call_version__call__programme", "organisation", "created_by")
+    if not getattr(user, "is_authenticated", False):
+        return None
     if not (is_staff_member(user) and user.has_perm("grants.view_application")):
-        queryset = queryset.filter(organisation__memberships__user=user)
+        declared = ReviewAssignment.objects.filter(
+            reviewer=user, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.DONE]
+        ).values("application_id")
+        queryset = queryset.filter(Q(organisation__memberships__user=user) | Q(pk__in=declared)).distinct()
     return queryset.filter(pk=application_id).first()
 
 

@@ -18,3 +18,27 @@ def run_automatic_eligibility(*, snapshot_id: int) -> int:
 )
 def send_receipt(*, snapshot_id: int) -> bool:
     return receipt_send(snapshot_id=snapshot_id)
+
+
+@shared_task(
+    name="grants.session_documents", autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5
+)
+def session_documents(*, session_id: int) -> int:
+    """After a session closes: its minutes (FR and NL), then every final decision's letter, in one batch."""
+    from grants.models import CommitteeSession
+    from grants.services.letters import letter_send, minutes_make
+
+    session = minutes_make(session_id)
+    sent = 0
+    for application_id in CommitteeSession.objects.get(pk=session.pk).items.values_list("application_id", flat=True):
+        sent += letter_send(application_id=application_id) is not None
+    return sent
+
+
+@shared_task(
+    name="grants.award_letter", autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5
+)
+def award_letter(*, application_id: int) -> bool:
+    from grants.services.letters import letter_send
+
+    return letter_send(application_id=application_id) is not None

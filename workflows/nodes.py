@@ -1,6 +1,9 @@
 """Nodes our processes use on top of viewflow's."""
 
 from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
 
 DEFAULT_DUE_DAYS = 10
@@ -26,6 +29,7 @@ class HumanTask(flow.View):
     """
 
     activation_class = HumanTaskActivation
+    claimable = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,3 +42,33 @@ class HumanTask(flow.View):
         self.due_days = days
         self.remind_days_before = remind_days_before
         return self
+
+
+class DynamicSplitActivation(SplitActivation):
+    @Activation.status.super()
+    def activate(self):
+        """One task of the branch's node per item of its data source (viewflow's open-source Split makes one)."""
+        for node, condition, data_source in self.flow_task._branches:
+            if condition and not condition(self):
+                continue
+            items = data_source(self) if data_source else [None]
+            self.next_tasks.extend((node, item) for item in items)
+        if not self.next_tasks:
+            raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class DynamicSplit(flow.Split):
+    """`DynamicSplit().Each(this.review, lambda activation: [{...}, {...}])`: as many parallel tasks as items, each
+    with its item as task.data; a Join after them waits for all (viewflow's Join counts the split's tokens)."""
+
+    activation_class = DynamicSplitActivation
+
+    def Each(self, node, data_source) -> "DynamicSplit":
+        self._activate_next.append((node, None, data_source))
+        return self
+
+
+class SystemAssignedTask(HumanTask):
+    """A human task given to a person by a service (e.g. a reviewer's place), never taken from the queue."""
+
+    claimable = False

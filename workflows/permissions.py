@@ -19,6 +19,8 @@ def may_do(user, task: Task) -> Decision:
 
 
 def can_release(user, task: Task) -> Decision:
+    if not getattr(task.flow_task, "claimable", True):
+        return False, _("This task cannot be given back: use its own page (e.g. declare a conflict of interest).")
     if task.owner_id == user.pk or (is_staff_member(user) and user.has_perm("workflows.assign_tasks")):
         return OK
     return False, _("Only the person who holds the task, or a call manager, may give it back.")

@@ -14,6 +14,11 @@ class ApplicationStatus(models.TextChoices):
     INFO_REQUESTED = "info_requested", _("Information requested")
     ELIGIBLE = "eligible", _("Eligible")
     NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+    UNDER_REVIEW = "under_review", _("Under review")
+    REVIEWED = "reviewed", _("Reviewed")
+    AWARDED = "awarded", _("Grant awarded")
+    REJECTED = "rejected", _("Not selected")
+    CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 

@@ -92,6 +92,14 @@ class CallVersion(models.Model):
     checklist = models.JSONField(_("manual checklist"), default=list)
     scoring_grid = models.JSONField(_("scoring grid"), default=list)
     tranche_plan = models.JSONField(_("tranche plan"), default=list)
+    reviewers_per_application = models.PositiveIntegerField(_("reviewers per application"), default=2)
+    divergence_margin = models.DecimalField(
+        _("divergence margin (points out of 100)"),
+        max_digits=5,
+        decimal_places=2,
+        default=20,
+        help_text=_("Reviews further apart than this are flagged for discussion."),
+    )
     process_pin = models.CharField(_("process version"), max_length=80, blank=True)
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)

@@ -38,7 +38,9 @@ def application_create(*, actor, call_version_id: int, organisation_id: int) -> 
 
 
 def _locked_for_edit(actor, application_id: int) -> Application:
-    application = Application.objects.select_for_update().select_related("call_version").get(pk=application_id)
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("call_version").get(pk=application_id)
+    )
     allowed, reason = can_edit_application(actor, application)
     if not allowed:
         if application.is_editable:

@@ -37,6 +37,8 @@ VERSION_FIELDS = [
     "checklist",
     "scoring_grid",
     "tranche_plan",
+    "reviewers_per_application",
+    "divergence_margin",
 ]
 
 # Set at start-up by the process layer (workflows.grant_application): returns the key@version a call pins.

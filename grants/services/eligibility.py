@@ -132,7 +132,9 @@ def eligibility_decide(
     if not allowed:
         raise NotPermitted(reason)
     application = (
-        Application.objects.select_for_update().select_related("call_version", "organisation").get(pk=application_id)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call_version", "organisation")
+        .get(pk=application_id)
     )
     if application.status != ApplicationStatus.SUBMITTED:
         raise TransitionNotAllowed(_("Eligibility is decided on a submitted application."))

@@ -88,7 +88,9 @@ def _snapshot(application: Application, actor, at: dt.datetime) -> ApplicationSn
 @transaction.atomic
 def application_submit(*, actor, application_id: int) -> ApplicationSnapshot:
     """Submit (or resubmit after a request for information) once: a double click finds it submitted already."""
-    application = Application.objects.select_for_update().select_related("call_version__call").get(pk=application_id)
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("call_version__call").get(pk=application_id)
+    )
     allowed, reason = can_submit(actor, application)
     if not allowed:
         raise NotPermitted(reason)
@@ -147,7 +149,9 @@ def deadline_extend(*, actor, application_id: int, until: dt.datetime, reason: s
     allowed, why = can_extend_deadline(actor)
     if not allowed:
         raise NotPermitted(why)
-    application = Application.objects.select_for_update().select_related("call_version").get(pk=application_id)
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("call_version").get(pk=application_id)
+    )
     if application.status != ApplicationStatus.DRAFT:
         raise TransitionNotAllowed(_("Only an application not yet submitted can get more time."))
     if not reason.strip():

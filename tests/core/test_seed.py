@@ -71,4 +71,5 @@ def test_demo_data_gives_a_login_to_every_persona_and_is_idempotent(capsys):
     assert roles_covered == set(StaffRole.values)
     statuses = sorted(Application.objects.values_list("status", flat=True))
     assert statuses == ["draft", "eligible", "info_requested", "submitted"]
-    assert Task.objects.filter(flow_task_type="HUMAN", status="NEW").count() == 2  # to check; to review
+    # One application to check, and two reviewer places on the eligible one.
+    assert Task.objects.filter(flow_task_type="HUMAN", status="NEW").count() == 3

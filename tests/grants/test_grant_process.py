@@ -88,7 +88,8 @@ def test_submission_eligibility_question_answer_and_decision(
         _decide(client, second, outcome="eligible", **CRITERIA_MET)
     draft.refresh_from_db()
     assert draft.status == ApplicationStatus.ELIGIBLE
-    assert _waiting(case, "review").owner_permission == "grants.review_application"
+    places = Task.objects.filter(process_id=case.pk, flow_task__endswith=".review", status=STATUS.NEW)
+    assert sorted(t.data["place"] for t in places) == [1, 2]  # the call asks for two reviewers
 
 
 def test_a_not_eligible_decision_ends_the_case(

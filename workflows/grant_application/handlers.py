@@ -1,5 +1,5 @@
-"""The grant process listens to grants: a first submission starts a case on the version its call pinned; a
-resubmission after a request for information resumes the case."""
+"""The grant process listens to grants: submissions start or resume cases, reviewer places are given or freed,
+closed committee sessions, committed awards and justifications move each case on."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -7,8 +7,20 @@ from django.dispatch import receiver
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from grants.models import Application, ApplicationSnapshot
-from grants.signals import application_submitted
+from grants.models import (
+    Application,
+    ApplicationSnapshot,
+    AssignmentStatus,
+    Award,
+    CommitteeSession,
+    ReviewAssignment,
+)
+from grants.signals import (
+    application_submitted,
+    justification_submitted,
+    review_slot_changed,
+    session_closed,
+)
 from workflows import registry
 from workflows.models import Case
 from workflows.services.cases import case_start
@@ -19,31 +31,78 @@ def case_of(application: Application) -> Case | None:
     return Case.objects.filter(artifact_content_type=content_type, artifact_object_id=application.pk).first()
 
 
-@receiver(application_submitted, dispatch_uid="workflows.grant_application.on_submitted")
-def on_submitted(sender, application_id: int, snapshot_id: int, resubmission: bool, **kwargs) -> None:
-    application = Application.objects.select_related("call_version__call", "organisation").get(pk=application_id)
-    if not resubmission:
-        version = application.call_version
-        snapshot = ApplicationSnapshot.objects.select_related("submitted_by").get(pk=snapshot_id)
-        case_start(
-            pin=version.process_pin,
-            actor=snapshot.submitted_by,
-            reference=application.reference,
-            title=version.title,
-            organisation=application.organisation,
-            amount=application.amount_requested,
-            source=version,
-            artifact=application,
-        )
-        return
+def _resume(application: Application, node_name: str) -> None:
+    """Complete the case's waiting step `node_name` (a Handle), if the case waits there."""
     case = case_of(application)
     if case is None:
         return
     flow_class = case.flow_class
+    node = getattr(flow_class, node_name, None)
+    if node is None:
+        return
     with transaction.atomic():
-        waiting = Task.objects.filter(process_id=case.pk, flow_task=flow_class.await_answer, status=STATUS.NEW).first()
+        waiting = Task.objects.filter(process_id=case.pk, flow_task=node, status=STATUS.NEW).first()
         if waiting is not None:
-            flow_class.await_answer.run(waiting)
+            node.run(waiting)
+
+
+@receiver(application_submitted, dispatch_uid="workflows.grant_application.on_submitted")
+def on_submitted(sender, application_id: int, snapshot_id: int, resubmission: bool, **kwargs) -> None:
+    application = Application.objects.select_related("call_version__call", "organisation").get(pk=application_id)
+    if resubmission:
+        _resume(application, "await_answer")
+        return
+    version = application.call_version
+    snapshot = ApplicationSnapshot.objects.select_related("submitted_by").get(pk=snapshot_id)
+    case_start(
+        pin=version.process_pin,
+        actor=snapshot.submitted_by,
+        reference=application.reference,
+        title=version.title,
+        organisation=application.organisation,
+        amount=application.amount_requested,
+        source=version,
+        artifact=application,
+    )
+
+
+@receiver(review_slot_changed, dispatch_uid="workflows.grant_application.on_review_slot")
+def on_review_slot(sender, assignment_id: int, **kwargs) -> None:
+    """A new reviewer takes a free place (its task is given to them); a recused one frees theirs."""
+    assignment = ReviewAssignment.objects.select_related("application", "reviewer").get(pk=assignment_id)
+    case = case_of(assignment.application)
+    if case is None:
+        return
+    places = Task.objects.filter(process_id=case.pk, flow_task=case.flow_class.review).exclude(
+        status__in=[STATUS.DONE, STATUS.CANCELED]
+    )
+    with transaction.atomic():
+        if assignment.status == AssignmentStatus.RECUSED:
+            task = next((t for t in places if t.data.get("assignment_id") == assignment.pk), None)
+            if task is not None:
+                with task.activation() as activation:
+                    activation.unassign()
+                    activation.task.data = {**activation.task.data, "assignment_id": None}
+                    activation.task.save(update_fields=["data"])
+            return
+        free = next((t for t in places if t.status == STATUS.NEW and not t.data.get("assignment_id")), None)
+        if free is not None:
+            with free.activation() as activation:
+                activation.task.data = {**activation.task.data, "assignment_id": assignment.pk}
+                activation.task.save(update_fields=["data"])
+                activation.assign(assignment.reviewer)
+
+
+@receiver(session_closed, dispatch_uid="workflows.grant_application.on_session_closed")
+def on_session_closed(sender, session_id: int, **kwargs) -> None:
+    session = CommitteeSession.objects.get(pk=session_id)
+    for item in session.items.select_related("application"):
+        _resume(item.application, "await_committee")
+
+
+@receiver(justification_submitted, dispatch_uid="workflows.grant_application.on_justification")
+def on_justification(sender, award_id: int, **kwargs) -> None:
+    _resume(Award.objects.select_related("application").get(pk=award_id).application, "await_justification")
 
 
 def register_process_pinner() -> None:

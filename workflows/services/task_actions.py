@@ -24,6 +24,8 @@ def _task(task_id: int) -> Task:
 
 
 def _ensure_open_for(task: Task, user: User) -> None:
+    if not getattr(task.flow_task, "claimable", True):
+        raise TransitionNotAllowed(_("This task is given to a person from its own page; it cannot be taken."))
     if task.status == STATUS.ASSIGNED:
         raise TransitionNotAllowed(
             _("This task is already taken by %(owner)s.") % {"owner": task.owner.get_full_name() or task.owner.email}
