@@ -70,6 +70,6 @@ def test_demo_data_gives_a_login_to_every_persona_and_is_idempotent(capsys):
     roles_covered = {role for person in demo.STAFF for role in person.roles}
     assert roles_covered == set(StaffRole.values)
     statuses = sorted(Application.objects.values_list("status", flat=True))
-    assert statuses == ["draft", "eligible", "info_requested", "submitted"]
-    # One application to check, and two reviewer places on the eligible one.
-    assert Task.objects.filter(flow_task_type="HUMAN", status="NEW").count() == 3
+    assert statuses == ["awarded", "draft", "eligible", "info_requested", "reviewed", "submitted"]
+    # One application to check, two reviewer places on the eligible one, one justification to check.
+    assert Task.objects.filter(flow_task_type="HUMAN", status="NEW").count() == 4
