@@ -14,7 +14,6 @@ RANKED_STATUSES = [
     ApplicationStatus.REJECTED,
     ApplicationStatus.CLOSED,
 ]
-TIE_RULE = "higher score; then the higher mean on the heaviest criterion; then the earlier submission"
 
 
 @dataclass(frozen=True)

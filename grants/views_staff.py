@@ -33,6 +33,7 @@ from grants.selectors import application_for_user
 from grants.services import calls as call_services
 from grants.services.applications import documents_present
 from grants.services.submission import deadline_extend, effective_deadline
+from grants.views_review import reviewers_section
 
 STAFF_PAGE_SIZE = 50
 LAYOUT = StaffFormLayout()
@@ -330,6 +331,7 @@ def _application_context(request: HttpRequest, application: Application, form=No
         "extensions": list(application.extensions.select_related("granted_by")),
         "extension_form": (form or DeadlineExtensionForm()) if may_extend else None,
         "audit": list(audit_trail(application)[:50]) if can_view_audit(request.user)[0] else None,
+        "reviewers": reviewers_section(request.user, application),
     }
 
 

@@ -148,7 +148,8 @@ def conflict_declare(
         obj=assignment.application,
         actor=actor,
         action="conflict_declared" if conflict else "no_conflict_declared",
-        changes={"reviewer": actor.email, "reason": assignment.recusal_reason},
+        # The reason stays on the assignment, for the call manager; the trail only says a conflict was declared.
+        changes={"reviewer": actor.email},
     )
     if conflict:
         transaction.on_commit(partial(review_slot_changed.send, sender=ReviewAssignment, assignment_id=assignment.pk))

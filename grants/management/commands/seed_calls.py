@@ -6,6 +6,7 @@ from django.utils import timezone
 from core.services.audit import audit_record
 from finance.models import BudgetLine
 from grants.models import Call, CallStatus, CallVersion, Programme
+from grants.reference import ensure_approval_levels
 from grants.seed import sports_call_fields
 from grants.services.calls import content_hash, process_pin_for_new_call
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if settings.ENVIRONMENT == "production":
             raise CommandError("Demo calls are never loaded with production settings.")
+        ensure_approval_levels()
         programme, _created = Programme.objects.get_or_create(
             code="sports", defaults={"name_fr": "Infrastructures sportives", "name_nl": "Sportinfrastructuur"}
         )
