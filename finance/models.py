@@ -85,7 +85,7 @@ class Commitment(models.Model):
 
 
 class PayableStatus(models.TextChoices):
-    DUE = "due", _("Due")
+    DUE = "due", _("To be paid")
     PAID = "paid", _("Paid")
     CANCELLED = "cancelled", _("Cancelled")
 

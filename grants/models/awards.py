@@ -123,7 +123,7 @@ class TrancheKind(models.TextChoices):
 
 class TrancheStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
-    DUE = "due", _("Due")
+    DUE = "due", _("To be paid")
     PAID = "paid", _("Paid")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.utils import translation
 
 from core.errors import TransitionNotAllowed
 from finance.models import Commitment
@@ -10,6 +11,13 @@ from finance.services.commitments import commitment_create, envelope_ensure, pay
 from tests.core.test_concurrency import run_together
 from tests.factories import OrganisationFactory
 from tests.factories.grants import BudgetLineFactory
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The messages matched below are the English source strings."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

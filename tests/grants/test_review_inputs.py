@@ -17,6 +17,15 @@ from tests.factories.grants import CallVersionFactory
 from tests.grants.journey import make_eligible, new_application, review, reviewers
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The messages matched below are the English source strings."""
+    with translation.override("en"):
+        yield
+
+
 GOOD = {"coverage": "8", "supralocal": "5", "tariff": "5"}
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
@@ -48,6 +48,15 @@ from tests.grants.journey import make_eligible, new_application, review, reviewe
 from workflows.grant_application.handlers import case_of
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The messages matched below are the English source strings."""
+    with translation.override("en"):
+        yield
+
+
 GOOD = {"coverage": "8", "supralocal": "5", "tariff": "5"}
 WEAK = {"coverage": "5", "supralocal": "na", "tariff": "2"}
 
@@ -190,7 +199,7 @@ def test_from_review_to_a_closed_grant_with_a_balance(
     session.refresh_from_db()
     assert session.minutes_fr and session.minutes_nl
     minutes = PdfReader(io.BytesIO(session.minutes_nl.read())).pages[0].extract_text()
-    assert application.reference in minutes
+    assert application.reference in minutes.replace("\n", "")
 
     application.refresh_from_db()
     award = application.award
