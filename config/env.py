@@ -46,3 +46,6 @@ PUBLIC_BASE_URL = env.str("BPL_PUBLIC_BASE_URL", default="http://127.0.0.1:8000"
 
 # Behind a reverse proxy: the number of proxies that add X-Forwarded-For (django-axes, django-ipware).
 PROXY_COUNT = env.int("BPL_PROXY_COUNT", default=0)
+
+# The FRBRTC's own account, printed on due notices with each instalment's structured communication.
+FRBRTC_IBAN = env.str("BPL_FRBRTC_IBAN", default="")

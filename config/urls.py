@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("staff/2fa/", include(otp_patterns)),
     path("staff/", staff_site.urls),
     path("", include("grants.urls")),
+    path("", include("loans.urls")),
     path("", include("core.urls_portal")),
     prefix_default_language=True,
 )

@@ -106,6 +106,7 @@ class Payable(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
     due_since = models.DateTimeField(_("due since"), auto_now_add=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_on = models.DateField(_("bank payment date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payable")

@@ -30,7 +30,8 @@ def session_documents(*, session_id: int) -> int:
 
     session = minutes_make(session_id)
     sent = 0
-    for application_id in CommitteeSession.objects.get(pk=session.pk).items.values_list("application_id", flat=True):
+    items = CommitteeSession.objects.get(pk=session.pk).items.filter(application__isnull=False)
+    for application_id in items.values_list("application_id", flat=True):
         sent += letter_send(application_id=application_id) is not None
     return sent
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.errors import ApplicationError, InvalidInput, TransitionNotAllowed
 from core.models import Membership, MembershipRole
 from core.money import format_eur
+from core.uploads import ALLOWED, max_upload_bytes
 from grants.models import (
     Application,
     Award,
@@ -47,7 +48,6 @@ from grants.services.tranches import (
     justification_submit,
     tranche_claim,
 )
-from grants.uploads import ALLOWED, max_upload_bytes
 from grants.views_files import _attachment
 from grants.views_portal import _render_readonly
 

@@ -4,14 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 
+from core.downloads import private_attachment
 from grants.selectors import document_for_user, snapshot_for_user
 
-
-def _attachment(file, name: str, content_type: str) -> FileResponse:
-    response = FileResponse(file.open("rb"), as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+_attachment = private_attachment
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError, InvalidInput, NotPermitted, TransitionNotAllowed
 from core.models import Organisation, OrganisationKind
 from core.selectors import organisations_of_user
+from core.uploads import max_upload_bytes
 from grants.display import display_answers, shown, text
 from grants.forms_portal import answers_from_post, autosave_payload
 from grants.models import Application, ApplicationStatus, CallStatus, CallVersion
@@ -34,7 +35,6 @@ from grants.services.applications import (
     signature_request,
 )
 from grants.services.submission import application_submit, effective_deadline, missing_items
-from grants.uploads import max_upload_bytes
 
 
 def open_call_summaries() -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from grants.models import (
 from grants.services import committee
 from grants.views_files import _attachment
 from grants.views_review import ReviewerIdsField, _person, _require
+from loans.models import LoanProduct
 
 MINUTES_LANGUAGES = {"fr": "Français", "nl": "Nederlands"}  # each language named in itself
 
@@ -52,8 +53,22 @@ class MemberChoices(forms.ModelMultipleChoiceField):
         return f"{obj.get_full_name()} ({obj.email})" if obj.get_full_name() else obj.email
 
 
+def session_subjects() -> list[tuple[str, str]]:
+    """What a session can be about: a call for projects (its applications) or a loan product (its loan
+    applications, on which the committee gives an opinion)."""
+    calls = [
+        (f"call:{pk}", _("Call for projects %(code)s") % {"code": code})
+        for pk, code in Call.objects.order_by("code").values_list("pk", "code")
+    ]
+    products = [
+        (f"loan:{pk}", _("FRBRTC loans %(code)s") % {"code": code})
+        for pk, code in LoanProduct.objects.order_by("code").values_list("pk", "code")
+    ]
+    return [("", "—"), *calls, *products]
+
+
 class SessionForm(forms.Form):
-    call = forms.ModelChoiceField(label=gettext_lazy("Call for projects"), queryset=Call.objects.order_by("code"))
+    subject = forms.ChoiceField(label=gettext_lazy("On the applications of"), choices=session_subjects)
     held_at = BrusselsDateTimeField(label=gettext_lazy("Date and time"), help_text=gettext_lazy("Brussels time."))
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
     members = MemberChoices(
@@ -90,9 +105,9 @@ def session_list(request: HttpRequest) -> HttpResponse:
     _require(request.user, "grants.view_committeesession")
     call_id = request.GET.get("call", "")
     sessions = (
-        CommitteeSession.objects.select_related("call")
+        CommitteeSession.objects.select_related("call", "loan_product")
         .annotate(item_count=Count("items", distinct=True), member_count=Count("members", distinct=True))
-        .order_by("call__code", "-held_at", "-pk")
+        .order_by("call__code", "loan_product__code", "-held_at", "-pk")
     )
     if call_id.isdigit():
         sessions = sessions.filter(call_id=int(call_id))
@@ -109,14 +124,18 @@ def session_create_page(request: HttpRequest) -> HttpResponse:
     _require(request.user, "grants.view_committeesession")
     if not _may_record(request.user):
         raise PermissionDenied(_("Only the committee's secretary records sessions."))
-    call = request.GET.get("call", "")
-    form = SessionForm(request.POST or None, initial={"call": int(call)} if call.isdigit() else None)
+    call, product = request.GET.get("call", ""), request.GET.get("product", "")
+    initial = (
+        {"subject": f"call:{call}"} if call.isdigit() else {"subject": f"loan:{product}"} if product.isdigit() else None
+    )
+    form = SessionForm(request.POST or None, initial=initial)
     session = submit(
         request,
         form,
         lambda data: committee.session_create(
             actor=request.user,
-            call_id=data["call"].pk,
+            call_id=_subject_id(data["subject"], "call"),
+            loan_product_id=_subject_id(data["subject"], "loan"),
             held_at=data["held_at"],
             place=data["place"],
             member_ids=[member.pk for member in data["members"]],
@@ -127,6 +146,17 @@ def session_create_page(request: HttpRequest) -> HttpResponse:
     if session is not None:
         return redirect("staff:grants:sessions:detail", pk=session.pk)
     return render_form(request, "staff/grants/review/session_form.html", {"form": form})
+
+
+def _subject_id(value: str, kind: str) -> int | None:
+    prefix, _sep, pk = value.partition(":")
+    return int(pk) if prefix == kind and pk.isdigit() else None
+
+
+def _subject_url(item: SessionItem) -> str:
+    if item.application_id:
+        return reverse("staff:grants:applications:detail", args=[item.application_id])
+    return reverse("staff:loans:applications:detail", args=[item.loan_application_id])
 
 
 def _form_messages(form: forms.Form) -> list[str]:
@@ -140,8 +170,10 @@ def _session_context(request: HttpRequest, session: CommitteeSession, **failed: 
     present = dict(session.attendance.values_list("member_id", "present"))
     may_record = session.status == SessionStatus.PLANNED and _may_record(request.user)
     items = list(
-        session.items.select_related("application__organisation", "application__call_version")
-        .prefetch_related("recusals__member")
+        session.items.select_related(
+            "application__organisation", "application__call_version", "loan_application__organisation"
+        )
+        .prefetch_related("recusals__member", "loan_application__projects")
         .order_by("position")
     )
     rows = []
@@ -153,6 +185,7 @@ def _session_context(request: HttpRequest, session: CommitteeSession, **failed: 
         rows.append(
             {
                 "item": item,
+                "url": _subject_url(item),
                 "taking_part": taking_part,
                 "short_of_quorum": taking_part < session.quorum,
                 "errors": _form_messages(failed_form) if (failed_form := decision_form or recusal_form) else [],
@@ -180,7 +213,7 @@ def _session_context(request: HttpRequest, session: CommitteeSession, **failed: 
 
 def _session_or_404(request: HttpRequest, pk: int) -> CommitteeSession:
     _require(request.user, "grants.view_committeesession")
-    return get_object_or_404(CommitteeSession.objects.select_related("call", "secretary"), pk=pk)
+    return get_object_or_404(CommitteeSession.objects.select_related("call", "loan_product", "secretary"), pk=pk)
 
 
 def _render_session(request: HttpRequest, session: CommitteeSession, status: int = 200, **failed: Any) -> HttpResponse:
@@ -252,7 +285,10 @@ def session_close(request: HttpRequest, pk: int) -> HttpResponse:
 def _item_or_404(request: HttpRequest, item_pk: int) -> SessionItem:
     _require(request.user, "grants.view_committeesession")
     return get_object_or_404(
-        SessionItem.objects.select_related("session__call", "session__secretary", "application"), pk=item_pk
+        SessionItem.objects.select_related(
+            "session__call", "session__loan_product", "session__secretary", "application", "loan_application"
+        ),
+        pk=item_pk,
     )
 
 
@@ -288,7 +324,7 @@ def item_decision(request: HttpRequest, item_pk: int) -> HttpResponse:
             conditions=data["conditions"],
             reason=data["reason"],
         ),
-        success=_("The decision on %(reference)s is recorded.") % {"reference": item.application.reference},
+        success=_("The decision on %(reference)s is recorded.") % {"reference": str(item.subject)},
     )
     if decided is not None:
         return redirect(reverse("staff:grants:sessions:detail", args=[item.session_id]) + f"#item-{item.pk}")
@@ -300,5 +336,5 @@ def session_minutes(request: HttpRequest, pk: int, language: str) -> FileRespons
     minutes = getattr(session, f"minutes_{language}") if language in MINUTES_LANGUAGES else None
     if session.status != SessionStatus.CLOSED or not minutes:
         raise Http404(_("No such minutes."))
-    name = f"minutes-{session.call.code}-{timezone.localtime(session.held_at):%Y%m%d}-{language}.pdf"
+    name = f"minutes-{session.subject_code}-{timezone.localtime(session.held_at):%Y%m%d}-{language}.pdf"
     return _attachment(minutes, name, "application/pdf")

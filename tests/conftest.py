@@ -17,7 +17,7 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 REQUIRE_SERVICES = os.environ.get("BPL_REQUIRE_SERVICES") == "1"
 
 # The demo process and its people, for the workflow tests and the browser journeys.
-pytest_plugins = ["tests.workflows.fixtures", "tests.grants.fixtures"]
+pytest_plugins = ["tests.workflows.fixtures", "tests.grants.fixtures", "tests.loans.fixtures"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -20,6 +20,7 @@ class WorkflowsConfig(AppConfig):
         grant_role_permissions([StaffRole.ADMINISTRATOR], ["workflows.migrate_cases"])
         post_migrate.connect(_sync_versions, sender=self, dispatch_uid="workflows.sync_versions")
 
+        from workflows.frbrtc_loan import handlers as loan_handlers  # noqa: F401  (connects its receivers)
         from workflows.grant_application import handlers
 
         handlers.register_process_pinner()

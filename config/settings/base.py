@@ -160,6 +160,8 @@ if E.EMAIL_URL == "filemail://":
 DEFAULT_FROM_EMAIL = E.DEFAULT_FROM_EMAIL
 SERVER_EMAIL = E.SERVER_EMAIL
 PUBLIC_BASE_URL = E.PUBLIC_BASE_URL
+# The demo and the tests print a specimen account (the textbook Belgian IBAN); production must set the real one.
+FRBRTC_IBAN = E.FRBRTC_IBAN or "BE68539007547034"
 
 # Celery: JSON only; unset broker means eager execution in the calling process.
 CELERY_BROKER_URL = E.CELERY_BROKER_URL or "memory://"
@@ -177,6 +179,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "core-daily-digests": {"task": "core.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
     # viewflow timers, task reminders and escalations: every minute, no cron needed.
     "workflows-tick": {"task": "workflows.tick", "schedule": 60.0},
+    # Loan instalments fall due and due notices go out, once a day before the working day.
+    "loans-daily": {"task": "loans.daily", "schedule": crontab(hour=6, minute=30)},
 }
 
 REST_FRAMEWORK = {

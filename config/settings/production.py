@@ -14,6 +14,8 @@ if E.EMAIL_URL.startswith(("filemail:", "consolemail:", "memorymail:", "dummymai
     raise ImproperlyConfigured("EMAIL_URL must point at a mail server in production (smtp+tls://...).")
 if not E.CELERY_BROKER_URL:
     raise ImproperlyConfigured("CELERY_BROKER_URL must be set in production (Redis or RabbitMQ).")
+if not E.FRBRTC_IBAN:
+    raise ImproperlyConfigured("BPL_FRBRTC_IBAN must be set in production: due notices print the fund's account.")
 
 SECURE_SSL_REDIRECT = E.env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

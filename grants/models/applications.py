@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models.files import StoredFile
 from core.money import MoneyField, RateField
 
 
@@ -102,7 +103,7 @@ class ApplicationSnapshot(models.Model):
         return f"{self.application} #{self.number}"
 
 
-class ApplicationDocument(models.Model):
+class ApplicationDocument(StoredFile):
     """An uploaded file, in private storage, checked by content and size, stored under a safe name."""
 
     application = models.ForeignKey(
@@ -110,23 +111,12 @@ class ApplicationDocument(models.Model):
     )
     document_code = models.SlugField(_("document"), max_length=64)
     file = models.FileField(_("file"), upload_to="applications/%Y/%m/")
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["document_code", "uploaded_at"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class DeadlineExtension(models.Model):

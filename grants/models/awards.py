@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import pick
 from core.money import MoneyField
-from grants.models.i18n import pick
 
 
 class ApprovalLevel(models.Model):

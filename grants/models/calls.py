@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import pick
 from core.money import MoneyField, RateField
-from grants.models.i18n import pick
 
 
 class Programme(models.Model):

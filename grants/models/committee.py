@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import MoneyField
@@ -13,7 +14,25 @@ class SessionStatus(models.TextChoices):
 
 
 class CommitteeSession(models.Model):
-    call = models.ForeignKey("grants.Call", verbose_name=_("call"), on_delete=models.PROTECT, related_name="sessions")
+    """A meeting of a selection committee on the applications of one call, or on the loan applications of one loan
+    product (for loans it gives an opinion; the Government decides)."""
+
+    call = models.ForeignKey(
+        "grants.Call",
+        verbose_name=_("call"),
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        null=True,
+        blank=True,
+    )
+    loan_product = models.ForeignKey(
+        "loans.LoanProduct",
+        verbose_name=_("loan product"),
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        null=True,
+        blank=True,
+    )
     held_at = models.DateTimeField(_("date and time"))
     place = models.CharField(_("place"), max_length=200, blank=True)
     members = models.ManyToManyField(
@@ -35,9 +54,24 @@ class CommitteeSession(models.Model):
         verbose_name_plural = _("committee sessions")
         ordering = ["-held_at"]
         permissions = [("sit_on_committee", _("Can sit on selection committees"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(call__isnull=False, loan_product__isnull=True)
+                | Q(call__isnull=True, loan_product__isnull=False),
+                name="grants_session_on_a_call_or_a_loan_product",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.call} {self.held_at:%Y-%m-%d}"
+        return f"{self.subject_code} {self.held_at:%Y-%m-%d}"
+
+    @property
+    def subject_code(self) -> str:
+        return self.call.code if self.call_id else self.loan_product.code
+
+    @property
+    def for_loans(self) -> bool:
+        return self.loan_product_id is not None
 
 
 class Attendance(models.Model):
@@ -71,7 +105,20 @@ class SessionItem(models.Model):
         CommitteeSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="items"
     )
     application = models.ForeignKey(
-        "grants.Application", verbose_name=_("application"), on_delete=models.PROTECT, related_name="session_items"
+        "grants.Application",
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="session_items",
+        null=True,
+        blank=True,
+    )
+    loan_application = models.ForeignKey(
+        "loans.LoanApplication",
+        verbose_name=_("loan application"),
+        on_delete=models.PROTECT,
+        related_name="session_items",
+        null=True,
+        blank=True,
     )
     position = models.PositiveIntegerField(_("position"))
     proposed_amount = MoneyField(_("proposed amount"))
@@ -86,11 +133,30 @@ class SessionItem(models.Model):
         verbose_name_plural = _("agenda items")
         ordering = ["session", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "application"], name="grants_sessionitem_unique_application")
+            models.UniqueConstraint(fields=["session", "application"], name="grants_sessionitem_unique_application"),
+            models.UniqueConstraint(
+                fields=["session", "loan_application"], name="grants_sessionitem_unique_loan_application"
+            ),
+            models.CheckConstraint(
+                condition=Q(application__isnull=False, loan_application__isnull=True)
+                | Q(application__isnull=True, loan_application__isnull=False),
+                name="grants_sessionitem_one_subject",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.session} #{self.position} {self.application}"
+        return f"{self.session} #{self.position} {self.subject}"
+
+    @property
+    def subject(self):
+        """The grant application or the loan application on the agenda."""
+        return self.application if self.application_id else self.loan_application
+
+    @property
+    def requested_amount(self):
+        if self.application_id:
+            return self.application.amount_requested
+        return self.loan_application.requested_total
 
 
 class Recusal(models.Model):

@@ -14,10 +14,10 @@ from core.models import Membership, MembershipRole, Organisation
 from core.money import format_eur, to_cents
 from core.services.audit import audit_record
 from core.services.notifications import notify
+from core.uploads import check_upload
 from grants.models import Application, ApplicationDocument, CallStatus, CallVersion, SignatureRequest
 from grants.permissions import can_apply, can_edit_application
 from grants.schema import clean_answers, fields_of, totals
-from grants.uploads import check_upload
 
 
 class EditConflict(TransitionNotAllowed):

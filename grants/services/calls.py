@@ -1,18 +1,13 @@
 """Preparing, publishing and re-versioning calls for projects."""
 
-import hashlib
-import json
-from collections.abc import Callable
-
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from core.services.audit import audit_record
 from core.services.validation import full_clean_or_raise
+from core.versioning import content_hash, process_pin
 from grants.call_validation import publication_problems
 from grants.models import Call, CallStatus, CallVersion
 from grants.permissions import can_manage_calls
@@ -41,20 +36,10 @@ VERSION_FIELDS = [
     "divergence_margin",
 ]
 
-# Set at start-up by the process layer (workflows.grant_application): returns the key@version a call pins.
-_process_pinner: Callable[[str], str] | None = None
-
-
-def register_process_pinner(pinner: Callable[[str], str]) -> None:
-    global _process_pinner
-    _process_pinner = pinner
-
 
 def process_pin_for_new_call() -> str:
     """The key@version a call published now runs on (the newest current version of the grant process)."""
-    if _process_pinner is None:
-        raise TransitionNotAllowed(_("No process is available to run this call's applications."))
-    return _process_pinner(PROCESS_KEY)
+    return process_pin(PROCESS_KEY)
 
 
 def _require_manager(actor) -> None:
@@ -94,13 +79,6 @@ def call_version_update(*, actor, version_id: int, **fields) -> CallVersion:
     return version
 
 
-def content_hash(version: CallVersion) -> str:
-    """The SHA-256 of everything the version says, as published: what applicants answered."""
-    data = model_to_dict(version, fields=VERSION_FIELDS)
-    canonical = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 @transaction.atomic
 def call_version_publish(*, actor, version_id: int) -> CallVersion:
     _require_manager(actor)
@@ -127,7 +105,7 @@ def call_version_publish(*, actor, version_id: int) -> CallVersion:
     version.status = CallStatus.PUBLISHED
     version.published_at = timezone.now()
     version.published_by = actor
-    version.content_hash = content_hash(version)
+    version.content_hash = content_hash(version, VERSION_FIELDS)
     version.save()
     audit_record(
         obj=version,

@@ -29,6 +29,9 @@ from grants.models import (
 from grants.ranking import call_ranking
 from grants.services.awards import award_create, envelope_code
 from grants.signals import session_closed
+from loans.models import LoanApplication, LoanApplicationStatus, LoanProduct, Opinion
+from loans.services.decision import loan_opinion_record
+from loans.signals import loan_opinion_given
 
 
 def _require_secretary(actor) -> None:
@@ -46,8 +49,22 @@ def _members(ids: list[int]) -> list[User]:
 
 
 @transaction.atomic
-def session_create(*, actor, call_id: int, held_at, place: str, member_ids: list[int], quorum: int) -> CommitteeSession:
+def session_create(
+    *,
+    actor,
+    held_at,
+    place: str,
+    member_ids: list[int],
+    quorum: int,
+    call_id: int | None = None,
+    loan_product_id: int | None = None,
+) -> CommitteeSession:
+    """A session on the applications of one call, or on the loan applications of one loan product."""
     _require_secretary(actor)
+    if (call_id is None) == (loan_product_id is None):
+        raise InvalidInput(
+            _("Choose the call or the loan product the session is about."), extra={"fields": {"call": []}}
+        )
     members = _members(member_ids)
     if not members:
         raise InvalidInput(_("A session needs members."), extra={"fields": {"members": []}})
@@ -57,7 +74,12 @@ def session_create(*, actor, call_id: int, held_at, place: str, member_ids: list
             extra={"fields": {"quorum": []}},
         )
     session = CommitteeSession.objects.create(
-        call=Call.objects.get(pk=call_id), held_at=held_at, place=place.strip(), quorum=quorum, secretary=actor
+        call=Call.objects.get(pk=call_id) if call_id else None,
+        loan_product=LoanProduct.objects.get(pk=loan_product_id) if loan_product_id else None,
+        held_at=held_at,
+        place=place.strip(),
+        quorum=quorum,
+        secretary=actor,
     )
     session.members.set(members)
     audit_record(
@@ -70,7 +92,11 @@ def session_create(*, actor, call_id: int, held_at, place: str, member_ids: list
 
 
 def _open_session(session_id: int) -> CommitteeSession:
-    session = CommitteeSession.objects.select_for_update(of=("self",)).select_related("call").get(pk=session_id)
+    session = (
+        CommitteeSession.objects.select_for_update(of=("self",))
+        .select_related("call", "loan_product")
+        .get(pk=session_id)
+    )
     if session.status != SessionStatus.PLANNED:
         raise TransitionNotAllowed(_("This session is closed: its decisions are final."))
     return session
@@ -79,9 +105,12 @@ def _open_session(session_id: int) -> CommitteeSession:
 @transaction.atomic
 def agenda_from_ranking(*, actor, session_id: int) -> list[SessionItem]:
     """Put every reviewed application of the call not yet decided on the agenda, in ranking order, proposing the
-    amount requested."""
+    amount requested. A loan session takes every analysed loan application of its product, by reference, proposing
+    the analyst's amount."""
     _require_secretary(actor)
     session = _open_session(session_id)
+    if session.for_loans:
+        return _loan_agenda(actor, session)
     listed = set(session.items.values_list("application_id", flat=True))
     position = session.items.count()
     items = []
@@ -101,6 +130,30 @@ def agenda_from_ranking(*, actor, session_id: int) -> list[SessionItem]:
     audit_record(
         obj=session, actor=actor, action="agenda_set", changes={"items": [i.application.reference for i in items]}
     )
+    return items
+
+
+def _loan_agenda(actor, session: CommitteeSession) -> list[SessionItem]:
+    listed = set(session.items.values_list("loan_application_id", flat=True))
+    position = session.items.count()
+    items = []
+    waiting = LoanApplication.objects.filter(
+        product_version__product=session.loan_product, status=LoanApplicationStatus.ANALYSED
+    ).order_by("reference")
+    for application in waiting:
+        if application.pk in listed:
+            continue
+        analysis = application.analyses.order_by("-completed_at").first()
+        position += 1
+        items.append(
+            SessionItem.objects.create(
+                session=session,
+                loan_application=application,
+                position=position,
+                proposed_amount=analysis.proposed_total if analysis else application.requested_total,
+            )
+        )
+    audit_record(obj=session, actor=actor, action="agenda_set", changes={"items": [str(i.subject) for i in items]})
     return items
 
 
@@ -134,7 +187,7 @@ def recusal_record(*, actor, item_id: int, member_id: int, reason: str) -> Recus
         obj=item.session,
         actor=actor,
         action="member_recused",
-        changes={"item": item.application.reference, "member": member_id},
+        changes={"item": str(item.subject), "member": member_id},
     )
     return recusal
 
@@ -164,7 +217,9 @@ def item_decide(
     *, actor, item_id: int, decision: str, amount=None, conditions: str = "", reason: str = ""
 ) -> SessionItem:
     _require_secretary(actor)
-    item = SessionItem.objects.select_related("session", "application__call_version").get(pk=item_id)
+    item = SessionItem.objects.select_related("session", "application__call_version", "loan_application").get(
+        pk=item_id
+    )
     session = _open_session(item.session_id)
     if voting_members(item) < session.quorum:
         raise TransitionNotAllowed(
@@ -179,14 +234,14 @@ def item_decide(
             item.decided_amount = to_cents(amount)
         except (TypeError, ValueError, ArithmeticError):
             raise InvalidInput(_("Give the amount granted."), extra={"fields": {"amount": []}}) from None
-        requested = item.application.amount_requested or Decimal("0")
+        requested = item.requested_amount or Decimal("0")
         if not Decimal("0") < item.decided_amount <= requested:
             raise InvalidInput(
                 _("The amount granted must be above zero and at most the amount requested (%(requested)s).")
                 % {"requested": format_eur(requested)},
                 extra={"fields": {"amount": []}},
             )
-        left = _envelope_left(session, item)
+        left = _envelope_left(session, item) if item.application_id else item.decided_amount
         if item.decided_amount > left:
             raise InvalidInput(
                 _("The envelope has %(left)s left for this session: %(amount)s is too much.")
@@ -204,7 +259,7 @@ def item_decide(
         obj=session,
         actor=actor,
         action="item_decided",
-        changes={"item": item.application.reference, "decision": decision, "amount": str(item.decided_amount or "")},
+        changes={"item": str(item.subject), "decision": decision, "amount": str(item.decided_amount or "")},
     )
     return item
 
@@ -216,6 +271,7 @@ def session_close(*, actor, session_id: int) -> CommitteeSession:
     _require_secretary(actor)
     session = _open_session(session_id)
     items = list(session.items.select_related("application__call_version", "application__organisation"))
+    opinions = []
     present = session.attendance.filter(present=True).count()
     if present < session.quorum:
         raise TransitionNotAllowed(
@@ -225,6 +281,9 @@ def session_close(*, actor, session_id: int) -> CommitteeSession:
     if not items or any(not item.decision for item in items):
         raise TransitionNotAllowed(_("Every item on the agenda needs a decision before the session is closed."))
     for item in items:
+        if item.loan_application_id:
+            opinions += _loan_opinion(item, actor)
+            continue
         application = Application.objects.select_for_update().get(pk=item.application_id)
         if item.decision == ItemDecision.APPROVED:
             award_create(item=item, actor=actor)
@@ -246,4 +305,22 @@ def session_close(*, actor, session_id: int) -> CommitteeSession:
 
     transaction.on_commit(partial(session_documents.delay, session_id=session.pk))
     transaction.on_commit(partial(session_closed.send, sender=CommitteeSession, session_id=session.pk))
+    for application_id in opinions:
+        transaction.on_commit(partial(loan_opinion_given.send, sender=LoanApplication, application_id=application_id))
     return session
+
+
+def _loan_opinion(item: SessionItem, actor) -> list[int]:
+    """For a loan the committee gives an opinion: approved is favourable, rejected unfavourable; a postponed item
+    waits for the next session."""
+    if item.decision == ItemDecision.POSTPONED:
+        return []
+    application = LoanApplication.objects.select_for_update().get(pk=item.loan_application_id)
+    favourable = item.decision == ItemDecision.APPROVED
+    loan_opinion_record(
+        application=application,
+        opinion=Opinion.FAVOURABLE if favourable else Opinion.UNFAVOURABLE,
+        reason=item.conditions if favourable else item.reason,
+        actor=actor,
+    )
+    return [application.pk]

@@ -6,6 +6,7 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.checklists import checked_criteria, outcome_problem
 from core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from core.models import Membership
 from core.services.audit import audit_record
@@ -102,28 +103,6 @@ def eligibility_run_automatic(*, snapshot_id: int) -> list[EligibilityResult]:
     return list(snapshot.eligibility_results.all())
 
 
-def _checked_criteria(application: Application, criteria: dict) -> list[dict]:
-    checked = []
-    missing_reason = []
-    for item in application.call_version.checklist:
-        entry = criteria.get(item["code"]) or {}
-        verdict = entry.get("verdict")
-        reason = str(entry.get("reason", "")).strip()
-        if verdict not in ("met", "not_met"):
-            raise InvalidInput(
-                _("Give a verdict on every criterion."), extra={"fields": {f"criterion_{item['code']}": []}}
-            )
-        if verdict == "not_met" and not reason:
-            missing_reason.append(item["code"])
-        checked.append({"code": item["code"], "verdict": verdict, "reason": reason[:2000]})
-    if missing_reason:
-        raise InvalidInput(
-            _("Give the reason for every criterion that is not met."),
-            extra={"fields": {f"reason_{code}": [] for code in missing_reason}},
-        )
-    return checked
-
-
 @transaction.atomic
 def eligibility_decide(
     *, actor, application_id: int, outcome: str, criteria: dict, question: str = ""
@@ -140,19 +119,11 @@ def eligibility_decide(
         raise TransitionNotAllowed(_("Eligibility is decided on a submitted application."))
     if outcome not in EligibilityOutcome.values:
         raise InvalidInput(_("Choose a decision."), extra={"fields": {"outcome": []}})
-    checked = _checked_criteria(application, criteria)
+    checked = checked_criteria(application.call_version.checklist, criteria)
     question = question.strip()
-    if outcome == EligibilityOutcome.INFO_REQUESTED and not question:
-        raise InvalidInput(_("Write the question for the applicant."), extra={"fields": {"question": []}})
-    if outcome == EligibilityOutcome.NOT_ELIGIBLE and all(c["verdict"] == "met" for c in checked):
-        raise InvalidInput(
-            _("An application is not eligible when at least one criterion is not met."),
-            extra={"fields": {"outcome": []}},
-        )
-    if outcome == EligibilityOutcome.ELIGIBLE and any(c["verdict"] == "not_met" for c in checked):
-        raise InvalidInput(
-            _("An application with a criterion not met cannot be eligible."), extra={"fields": {"outcome": []}}
-        )
+    problem = outcome_problem(outcome, checked, question)
+    if problem is not None:
+        raise problem
     snapshot = application.snapshots.order_by("-number").first()
     if snapshot is None:  # a submitted application always has one; never decide on nothing
         raise TransitionNotAllowed(_("Eligibility is decided on a submitted application."))

@@ -29,7 +29,9 @@ def minutes_make(session_id: int) -> CommitteeSession:
         context = {
             "session": session,
             "items": list(
-                session.items.select_related("application__organisation").prefetch_related("recusals__member")
+                session.items.select_related(
+                    "application__organisation", "loan_application__organisation"
+                ).prefetch_related("recusals__member")
             ),
             "attendance": list(session.attendance.select_related("member")),
         }
@@ -37,7 +39,7 @@ def minutes_make(session_id: int) -> CommitteeSession:
             if not getattr(session, field):
                 pdf = render_pdf("grants/minutes.html", context, language=language)
                 getattr(session, field).save(
-                    f"minutes-{session.call.code}-{session.pk}-{language}.pdf", ContentFile(pdf), save=False
+                    f"minutes-{session.subject_code}-{session.pk}-{language}.pdf", ContentFile(pdf), save=False
                 )
         session.save(update_fields=["minutes_fr", "minutes_nl"])
         return session

@@ -15,6 +15,7 @@ from core.models import Membership, MembershipRole
 from core.money import to_cents
 from core.roles import is_staff_member
 from core.services.audit import audit_record
+from core.uploads import check_upload
 from finance.services.commitments import payable_create, receivable_create
 from grants.models import (
     ApplicationStatus,
@@ -30,7 +31,6 @@ from grants.models import (
 )
 from grants.schema import parse_decimal
 from grants.signals import justification_submitted
-from grants.uploads import check_upload
 
 
 def _role(user, award: Award) -> str | None:

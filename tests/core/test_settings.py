@@ -23,6 +23,7 @@ COMPLETE_ENV = {
     "DJANGO_ALLOWED_HOSTS": "funding.example.org",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_URL": "smtp+tls://funding:secret@mail.example.org:587",
+    "BPL_FRBRTC_IBAN": "BE68539007547034",
 }
 
 
@@ -43,6 +44,12 @@ def test_production_refuses_to_start_without_a_mail_server():
     result = _run_production(["check"], **{**COMPLETE_ENV, "EMAIL_URL": "filemail://"})
     assert result.returncode != 0
     assert "EMAIL_URL" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_funds_account():
+    result = _run_production(["check"], **{**COMPLETE_ENV, "BPL_FRBRTC_IBAN": ""})
+    assert result.returncode != 0
+    assert "BPL_FRBRTC_IBAN" in result.stderr
 
 
 def test_production_warns_when_staff_two_factor_is_switched_off():

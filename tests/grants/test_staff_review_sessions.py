@@ -80,7 +80,7 @@ def test_a_secretary_records_a_whole_session_through_the_pages(
     assert "Member Nr0" in page and "secretary@bpl.brussels" not in page  # only committee members are offered
 
     data = {
-        "call": call_id,
+        "subject": f"call:{call_id}",
         "held_at": "2026-12-01T14:00",
         "place": "Room 1",
         "members": [m.pk for m in members],

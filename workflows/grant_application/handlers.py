@@ -1,7 +1,6 @@
 """The grant process listens to grants: submissions start or resume cases, reviewer places are given or freed,
 closed committee sessions, committed awards and justifications move each case on."""
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.dispatch import receiver
 from viewflow.workflow.models import Task
@@ -22,28 +21,11 @@ from grants.signals import (
     session_closed,
 )
 from workflows import registry
-from workflows.models import Case
-from workflows.services.cases import case_start
-
-
-def case_of(application: Application) -> Case | None:
-    content_type = ContentType.objects.get_for_model(Application)
-    return Case.objects.filter(artifact_content_type=content_type, artifact_object_id=application.pk).first()
+from workflows.services.cases import case_of, case_resume, case_start
 
 
 def _resume(application: Application, node_name: str) -> None:
-    """Complete the case's waiting step `node_name` (a Handle), if the case waits there."""
-    case = case_of(application)
-    if case is None:
-        return
-    flow_class = case.flow_class
-    node = getattr(flow_class, node_name, None)
-    if node is None:
-        return
-    with transaction.atomic():
-        waiting = Task.objects.filter(process_id=case.pk, flow_task=node, status=STATUS.NEW).first()
-        if waiting is not None:
-            node.run(waiting)
+    case_resume(application, node_name)
 
 
 @receiver(application_submitted, dispatch_uid="workflows.grant_application.on_submitted")
@@ -96,7 +78,7 @@ def on_review_slot(sender, assignment_id: int, **kwargs) -> None:
 @receiver(session_closed, dispatch_uid="workflows.grant_application.on_session_closed")
 def on_session_closed(sender, session_id: int, **kwargs) -> None:
     session = CommitteeSession.objects.get(pk=session_id)
-    for item in session.items.select_related("application"):
+    for item in session.items.filter(application__isnull=False).select_related("application"):
         _resume(item.application, "await_committee")
 
 
@@ -106,7 +88,7 @@ def on_justification(sender, award_id: int, **kwargs) -> None:
 
 
 def register_process_pinner() -> None:
-    from grants.services.calls import register_process_pinner as register
+    from core.versioning import register_process_pinner as register
     from workflows.services.cases import pin_for_publication
 
     register(pin_for_publication)

@@ -73,3 +73,26 @@ def case_start(
     )
     audit_record(obj=case, actor=actor, action="case_started", to_state=version.label, changes={"reference": reference})
     return case
+
+
+def case_of(artifact: models.Model) -> Case | None:
+    """The case whose domain object is `artifact`."""
+    content_type = ContentType.objects.get_for_model(type(artifact))
+    return Case.objects.filter(artifact_content_type=content_type, artifact_object_id=artifact.pk).first()
+
+
+def case_resume(artifact: models.Model, node_name: str) -> bool:
+    """Complete the waiting step `node_name` (a Handle) of the artifact's case, if the case waits there."""
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    case = case_of(artifact)
+    node = getattr(case.flow_class, node_name, None) if case is not None else None
+    if node is None:
+        return False
+    with transaction.atomic():
+        waiting = Task.objects.filter(process_id=case.pk, flow_task=node, status=STATUS.NEW).first()
+        if waiting is None:
+            return False
+        node.run(waiting)
+        return True

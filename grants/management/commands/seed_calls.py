@@ -4,11 +4,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.services.audit import audit_record
+from core.versioning import content_hash
 from finance.models import BudgetLine
 from grants.models import Call, CallStatus, CallVersion, Programme
 from grants.reference import ensure_approval_levels
 from grants.seed import sports_call_fields
-from grants.services.calls import content_hash, process_pin_for_new_call
+from grants.services.calls import VERSION_FIELDS, process_pin_for_new_call
 
 
 class Command(BaseCommand):
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         version.process_pin = process_pin_for_new_call()
         version.published_at = timezone.now()
         version.full_clean()
-        version.content_hash = content_hash(version)
+        version.content_hash = content_hash(version, VERSION_FIELDS)
         version.save()
         audit_record(obj=version, actor=None, action="call_published", to_state=CallStatus.PUBLISHED)
         self.stdout.write(

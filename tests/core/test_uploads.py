@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from core.errors import InvalidInput
-from grants.uploads import check_upload, safe_name
+from core.uploads import check_upload, safe_name
 from tests.grants.fixtures import PDF
 
 

@@ -134,3 +134,17 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         size=upload.size,
         sha256=digest.hexdigest(),
     )
+
+
+def store_checked(document, upload: UploadedFile, *, actor) -> CheckedFile:
+    """Check `upload` and put it in the `file` of `document` (a core.models.files.StoredFile) with its description,
+    unsaved. The file is written before the row: a failed write stores no row; a rolled-back row leaves an orphan
+    file under a random name, which nobody can reach."""
+    checked = check_upload(upload)
+    document.original_name = checked.safe_name
+    document.content_type = checked.content_type
+    document.size = checked.size
+    document.sha256 = checked.sha256
+    document.uploaded_by = actor
+    document.file.save(checked.storage_name, upload, save=False)
+    return checked

@@ -1,0 +1,42 @@
+"""Recording that a payable was paid, with the bank's payment date. Grants and loans learn of it through the
+handlers they register at start-up, in the same transaction: finance never needs to know what was paid."""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from core.roles import is_staff_member
+from core.services.audit import audit_record
+from finance.models import Payable, PayableStatus
+
+PaidHandler = Callable[[Payable, dt.date, object], None]
+_handlers: list[PaidHandler] = []
+
+
+def register_paid_handler(handler: PaidHandler) -> None:
+    if handler not in _handlers:
+        _handlers.append(handler)
+
+
+@transaction.atomic
+def payable_mark_paid(*, actor, payable_id: int, paid_on: dt.date) -> Payable:
+    """The bank paid this payable on `paid_on`. Once: a second call for a paid payable is refused."""
+    if not (is_staff_member(actor) and actor.has_perm("finance.change_payable")):
+        raise NotPermitted(_("Only finance officers record payments."))
+    payable = Payable.objects.select_for_update().get(pk=payable_id)
+    if payable.status != PayableStatus.DUE:
+        raise TransitionNotAllowed(_("This payment request is not waiting to be paid."))
+    if paid_on is None or paid_on > timezone.localdate():
+        raise InvalidInput(_("Give the bank's payment date (not in the future)."), extra={"fields": {"paid_on": []}})
+    payable.status = PayableStatus.PAID
+    payable.paid_at = timezone.now()
+    payable.paid_on = paid_on
+    payable.save(update_fields=["status", "paid_at", "paid_on"])
+    audit_record(obj=payable, actor=actor, action="paid", to_state=PayableStatus.PAID, changes={"on": str(paid_on)})
+    for handler in _handlers:
+        handler(payable, paid_on, actor)
+    return payable
