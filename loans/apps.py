@@ -27,3 +27,8 @@ class LoansConfig(AppConfig):
         from loans.services.drawdowns import drawdown_paid
 
         register_paid_handler(drawdown_paid)
+
+        from core.portal_hooks import register_open_calls
+        from loans.views_portal import open_loan_summaries
+
+        register_open_calls(open_loan_summaries)

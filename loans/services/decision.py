@@ -186,6 +186,7 @@ def loan_decision_record(
     _check_grant_documents(application, granted)
     total = sum(granted.values(), Decimal("0.00"))
     product = application.product_version.product
+    # The envelope row is the lock: two decisions for one borrower at once see each other's amount in `held`.
     envelope = Envelope.objects.select_for_update().get(code=envelope_code(product))
     capacity = capacity_of(application.product_version, application.organisation)
     if capacity is not None and total > capacity.available:

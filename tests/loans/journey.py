@@ -97,10 +97,16 @@ def analysed(application, analyst) -> LoanApplication:
     return application
 
 
+def _person(email: str, role: str):
+    from core.models import User
+
+    return User.objects.filter(email=email).first() or UserFactory(email=email, roles=[role])
+
+
 def committee_people():
-    secretary = UserFactory(email="secretariat@bpl.brussels", roles=[StaffRole.COMMITTEE_SECRETARY])
-    members = [UserFactory(email=f"comite{i}@bpl.brussels", roles=[StaffRole.COMMITTEE_MEMBER]) for i in range(3)]
-    return secretary, members
+    """The same secretary and members for every session of a test."""
+    secretary = _person("secretariat@bpl.brussels", StaffRole.COMMITTEE_SECRETARY)
+    return secretary, [_person(f"comite{i}@bpl.brussels", StaffRole.COMMITTEE_MEMBER) for i in range(3)]
 
 
 def opinion_session(application, *, decision: str = "approved", reason: str = "") -> CommitteeSession:
