@@ -3,8 +3,8 @@
 borrowing capacity pro rata its share of the general grant to communes.
 
 Demo values, marked [to confirm]: the rate, the day count, the late-interest rate, the notice period, the decree's
-exact date, and the shares of the general grant (the demo table splits 100 % by a fixed pattern, not the official
-figures; the administration imports the real table as an .xlsx)."""
+exact date, and the shares of the general grant (the demo table splits 100 % evenly, not the official figures;
+the administration imports the real table as an .xlsx)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -90,7 +90,7 @@ def sports_loan_fields(*, now: dt.datetime) -> dict:
         "decree_date": dt.date(2021, 1, 1),
         "envelope": Decimal("50000000.00"),
         "eligible_kinds": ["commune"],
-        "opens_at": now - dt.timedelta(days=30),
+        "opens_at": min(now - dt.timedelta(days=30), dt.datetime(2022, 1, 1, tzinfo=BRUSSELS)),
         "closes_at": dt.datetime(now.year + 1, 3, 31, 23, 59, 59, tzinfo=BRUSSELS),
         "term_months": 240,
         "rate": Decimal("0.015000"),
@@ -115,9 +115,11 @@ def sports_loan_fields(*, now: dt.datetime) -> dict:
 
 
 def demo_shares(commune_codes: list[str]) -> list[tuple[str, Decimal]]:
-    """A demo share table over the communes given, summing to exactly 100 % (NOT the official figures)."""
-    weights = [Decimal(3 + (index * 7) % 11) for index in range(len(commune_codes))]
-    total = sum(weights, Decimal("0"))
-    shares = [(weight * 100 / total).quantize(Decimal("0.000001")) for weight in weights]
+    """A demo share table: 100 % split evenly over the communes given, the rest of the rounding on the last one.
+    NOT the official shares of the general grant, which the administration imports."""
+    if not commune_codes:
+        return []
+    even = (Decimal("100") / len(commune_codes)).quantize(Decimal("0.000001"))
+    shares = [even] * len(commune_codes)
     shares[-1] += Decimal("100") - sum(shares, Decimal("0"))
     return list(zip(commune_codes, shares, strict=True))

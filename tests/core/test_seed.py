@@ -72,4 +72,21 @@ def test_demo_data_gives_a_login_to_every_persona_and_is_idempotent(capsys):
     statuses = sorted(Application.objects.values_list("status", flat=True))
     assert statuses == ["awarded", "draft", "eligible", "info_requested", "reviewed", "submitted"]
     # One application to check, two reviewer places on the eligible one, one justification to check.
-    assert Task.objects.filter(flow_task_type="HUMAN", status="NEW").count() == 4
+    grant_tasks = Task.objects.filter(flow_task_type="HUMAN", status="NEW", process__case__process_version__key="grant_application")
+    assert grant_tasks.count() == 4
+    self_check_loans()
+
+
+def self_check_loans() -> None:
+    """The loan demo: an application at every step, and an active loan in arrears with a drawdown to approve."""
+    from loans.ledger import owed_by_installment
+    from loans.models import Loan, LoanApplication
+
+    statuses = sorted(LoanApplication.objects.values_list("status", flat=True))
+    assert statuses == ["analysed", "approved", "contracted", "draft", "submitted"]
+    steps = Task.objects.filter(flow_task_type="HUMAN", status="NEW", process__case__process_version__key="frbrtc_loan")
+    assert sorted(str(task.flow_task.name) for task in steps) == ["check_eligibility"]
+    loan = Loan.objects.get()
+    assert [owed.total > 0 for owed in owed_by_installment(loan)] == [True]
+    assert list(loan.drawdowns.order_by("number").values_list("status", flat=True)) == ["paid", "requested"]
+    assert loan.application.convention.signed_document

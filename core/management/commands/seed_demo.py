@@ -26,6 +26,8 @@ class Command(BaseCommand):
         call_command("seed_processes", verbosity=options.get("verbosity", 1))
         call_command("seed_calls", verbosity=options.get("verbosity", 1))
         call_command("seed_grant_cases", verbosity=options.get("verbosity", 1))
+        call_command("seed_loans", verbosity=options.get("verbosity", 1))
+        call_command("seed_loan_cases", verbosity=options.get("verbosity", 1))
         if not options["quiet_logins"]:
             self._print_logins()
 

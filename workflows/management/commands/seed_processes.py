@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from workflows.models import ProcessVersion, VersionState
 from workflows.services.versions import sync_versions, version_set_state
 
-DEMO_PUBLISHED = [("grant_application", 1)]
+DEMO_PUBLISHED = [("grant_application", 1), ("frbrtc_loan", 1)]
 
 
 class Command(BaseCommand):
