@@ -74,3 +74,9 @@ def test_an_instalment_whose_date_has_passed_falls_due_with_its_interest(loan, f
     assert installments_fall_due(loan, up_to=installment.due_date) == 1
     entry = loan.entries.get(kind=EntryKind.INTEREST_DUE)
     assert entry.interest == installment.interest == Decimal("15000.00")  # 1,000,000.00 x 1.5 % for a year
+
+
+def test_beat_runs_the_daily_loan_task_every_morning(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["loans-daily"]
+    assert entry["task"] == loans_daily.name == "loans.daily"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({6}, {30})
