@@ -57,7 +57,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 types: $(VENV)/.installed
-	$(VENV)/bin/mypy core workflows grants finance
+	$(VENV)/bin/mypy core workflows grants finance loans
 
 check: setup
 	$(PY) manage.py check

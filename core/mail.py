@@ -25,6 +25,7 @@ def document_mail(
     with translation.override(language):
         subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
         text = render_to_string(f"emails/{template}.txt", context)
+        html: str
         try:
             html = render_to_string(f"emails/{template}.html", context)
         except TemplateDoesNotExist:

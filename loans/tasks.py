@@ -10,7 +10,7 @@ from django.utils import timezone
 from loans.services.eligibility import loan_eligibility_run
 from loans.services.submission import loan_receipt_send
 
-MAIL_RETRY = {"autoretry_for": (SMTPException, ConnectionError), "retry_backoff": True, "max_retries": 5}
+MAIL_ERRORS = (SMTPException, ConnectionError)
 
 
 @shared_task(name="loans.eligibility_automatic")
@@ -18,19 +18,19 @@ def loan_eligibility_automatic(*, snapshot_id: int) -> int:
     return len(loan_eligibility_run(snapshot_id=snapshot_id))
 
 
-@shared_task(name="loans.receipt", **MAIL_RETRY)
+@shared_task(name="loans.receipt", autoretry_for=MAIL_ERRORS, retry_backoff=True, max_retries=5)
 def loan_receipt(*, snapshot_id: int) -> bool:
     return loan_receipt_send(snapshot_id=snapshot_id)
 
 
-@shared_task(name="loans.convention", **MAIL_RETRY)
+@shared_task(name="loans.convention", autoretry_for=MAIL_ERRORS, retry_backoff=True, max_retries=5)
 def loan_convention(*, application_id: int) -> int:
     from loans.services.convention import convention_generate
 
     return convention_generate(application_id=application_id).pk
 
 
-@shared_task(name="loans.due_notice", **MAIL_RETRY)
+@shared_task(name="loans.due_notice", autoretry_for=MAIL_ERRORS, retry_backoff=True, max_retries=5)
 def loan_due_notice(*, installment_id: int) -> bool:
     from loans.services.notices import due_notice_send
 

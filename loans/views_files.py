@@ -30,10 +30,9 @@ def receipt_download(request: HttpRequest, snapshot_id: int) -> FileResponse:
 @login_required
 def convention_download(request: HttpRequest, application_id: int, kind: str) -> FileResponse:
     convention = selectors.convention_for_user(request.user, application_id)
-    file = None
-    if convention is not None:
-        file = convention.document if kind == "generated" else convention.signed_document if kind == "signed" else None
-    if not file:
+    files = {"generated": convention.document, "signed": convention.signed_document} if convention else {}
+    file = files.get(kind)
+    if convention is None or not file:
         raise Http404(_("No such convention."))
     return private_attachment(file, f"{convention.application.reference}-convention-{kind}.pdf", PDF)
 

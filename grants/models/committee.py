@@ -67,7 +67,10 @@ class CommitteeSession(models.Model):
 
     @property
     def subject_code(self) -> str:
-        return self.call.code if self.call_id else self.loan_product.code
+        if self.call is not None:
+            return self.call.code
+        assert self.loan_product is not None  # the check constraint: one or the other
+        return self.loan_product.code
 
     @property
     def for_loans(self) -> bool:
@@ -154,8 +157,9 @@ class SessionItem(models.Model):
 
     @property
     def requested_amount(self):
-        if self.application_id:
+        if self.application is not None:
             return self.application.amount_requested
+        assert self.loan_application is not None  # the check constraint: one or the other
         return self.loan_application.requested_total
 
 

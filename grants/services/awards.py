@@ -47,6 +47,7 @@ def can_record_approvals(user) -> tuple[bool, str]:
 def award_create(*, item: SessionItem, actor) -> Award:
     """Called when a session closes, inside its transaction: the committee's approval becomes an award."""
     application = item.application
+    assert application is not None  # called for the grant items of a session
     if item.decided_amount is None:  # item_decide always sets it on an approval
         raise TransitionNotAllowed(_("An approval without an amount cannot become an award."))
     award = Award.objects.create(

@@ -111,6 +111,7 @@ def agenda_from_ranking(*, actor, session_id: int) -> list[SessionItem]:
     session = _open_session(session_id)
     if session.for_loans:
         return _loan_agenda(actor, session)
+    assert session.call is not None  # a session is on a call or on a loan product
     listed = set(session.items.values_list("application_id", flat=True))
     position = session.items.count()
     items = []
@@ -127,9 +128,7 @@ def agenda_from_ranking(*, actor, session_id: int) -> list[SessionItem]:
                 proposed_amount=application.amount_requested or Decimal("0"),
             )
         )
-    audit_record(
-        obj=session, actor=actor, action="agenda_set", changes={"items": [i.application.reference for i in items]}
-    )
+    audit_record(obj=session, actor=actor, action="agenda_set", changes={"items": [str(i.subject) for i in items]})
     return items
 
 
@@ -202,6 +201,7 @@ def voting_members(item: SessionItem) -> int:
 def _envelope_left(session: CommitteeSession, item: SessionItem) -> Decimal:
     """What the envelope still allows: its amount, minus what is committed, minus approvals of this session not yet
     committed (they are committed when the session closes)."""
+    assert item.application is not None  # only grant items are checked against the call's envelope
     version = item.application.call_version
     envelope = Envelope.objects.filter(code=envelope_code(session.call)).first()
     amount = envelope.amount if envelope else version.envelope
@@ -284,6 +284,7 @@ def session_close(*, actor, session_id: int) -> CommitteeSession:
         if item.loan_application_id:
             opinions += _loan_opinion(item, actor)
             continue
+        assert item.application_id is not None
         application = Application.objects.select_for_update().get(pk=item.application_id)
         if item.decision == ItemDecision.APPROVED:
             award_create(item=item, actor=actor)
@@ -315,6 +316,7 @@ def _loan_opinion(item: SessionItem, actor) -> list[int]:
     waits for the next session."""
     if item.decision == ItemDecision.POSTPONED:
         return []
+    assert item.loan_application_id is not None
     application = LoanApplication.objects.select_for_update().get(pk=item.loan_application_id)
     favourable = item.decision == ItemDecision.APPROVED
     loan_opinion_record(

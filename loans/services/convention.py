@@ -120,13 +120,15 @@ def convention_review(*, actor, application_id: int, accept: bool, reason: str =
 def loan_activate(*, application: LoanApplication, actor) -> Loan:
     """The loan with the terms of the version it was granted on; its term starts at the first drawdown's payment."""
     version = application.product_version
+    decision = application.decision
+    assert decision.approved_total is not None and decision.commitment is not None  # a granted loan has both
     loan = Loan.objects.create(
         application=application,
         borrower=application.organisation,
         product_version=version,
         reference=application.reference,
-        approved_amount=application.decision.approved_total,
-        commitment=application.decision.commitment,
+        approved_amount=decision.approved_total,
+        commitment=decision.commitment,
         rate=version.rate,
         periods=version.periods,
         frequency=version.frequency,

@@ -38,7 +38,9 @@ def _locked_loan(loan_id: int) -> Loan:
 
 
 def _limits_problem(loan: Loan, amount: Decimal, *, excluding: int | None = None) -> str | None:
-    others = loan.drawdowns.filter(status__in=COUNTED).exclude(pk=excluding)
+    others = loan.drawdowns.filter(status__in=COUNTED)
+    if excluding is not None:
+        others = others.exclude(pk=excluding)
     if loan.status != LoanStatus.ACTIVE:
         return _("This loan is not active: no drawdown is possible.")
     if loan.last_drawdown_date and timezone.localdate() > loan.last_drawdown_date:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 from django.views import View
 
@@ -71,7 +72,7 @@ class LoanTaskView(View):
     refusal with nothing changed."""
 
     template_name = ""
-    success_message = ""
+    success_message: "str | Promise" = ""
 
     def context(self, request, application, **extra) -> dict:
         return {**loan_summary(application), "activation": request.activation, **extra}

@@ -79,7 +79,8 @@ def on_review_slot(sender, assignment_id: int, **kwargs) -> None:
 def on_session_closed(sender, session_id: int, **kwargs) -> None:
     session = CommitteeSession.objects.get(pk=session_id)
     for item in session.items.filter(application__isnull=False).select_related("application"):
-        _resume(item.application, "await_committee")
+        if item.application is not None:
+            _resume(item.application, "await_committee")
 
 
 @receiver(justification_submitted, dispatch_uid="workflows.grant_application.on_justification")

@@ -88,7 +88,7 @@ def case_resume(artifact: models.Model, node_name: str) -> bool:
 
     case = case_of(artifact)
     node = getattr(case.flow_class, node_name, None) if case is not None else None
-    if node is None:
+    if case is None or node is None:
         return False
     with transaction.atomic():
         waiting = Task.objects.filter(process_id=case.pk, flow_task=node, status=STATUS.NEW).first()
