@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, AppMenuMixin, Site, Viewset
 
 from core.views import staff as staff_views
+from finance.urls_staff import FinanceApp
 from grants.urls_staff import GrantsApp
+from loans.urls_staff import LoansApp
 from workflows.site import TasksApp
 
 
@@ -43,5 +45,5 @@ site = Site(
     title=_("BPL Funding · staff"),
     primary_color="#1d4f91",
     secondary_color="#c8102e",
-    viewsets=[TasksApp(), GrantsApp(), AdministrationApp()],
+    viewsets=[TasksApp(), GrantsApp(), LoansApp(), FinanceApp(), AdministrationApp()],
 )

@@ -29,6 +29,6 @@ class LoansConfig(AppConfig):
         register_paid_handler(drawdown_paid)
 
         from core.portal_hooks import register_open_calls
-        from loans.views_portal import open_loan_summaries
+        from loans.views_portal_loans import open_loan_summaries
 
         register_open_calls(open_loan_summaries)

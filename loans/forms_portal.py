@@ -7,6 +7,7 @@ because the services cannot say which row or field a problem belongs to."""
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -76,9 +77,7 @@ class ProjectForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
     )
-    cost = forms.CharField(
-        label=_("Cost (EUR, VAT included)"), required=False, help_text=_("For example 1.234.567,89")
-    )
+    cost = forms.CharField(label=_("Cost (EUR, VAT included)"), required=False, help_text=_("For example 1.234.567,89"))
     requested_amount = forms.CharField(label=_("Loan requested (EUR)"), required=False)
     depreciation_years = forms.CharField(label=_("Depreciation period (years)"), required=False)
     budget_reference = forms.CharField(
@@ -112,10 +111,9 @@ def rows_edited(formset: forms.BaseFormSet, post) -> tuple[list[dict[str, Any]],
     """The rows after "Add a project" (one empty row more) or "Remove project N"; and whether a row was added."""
     rows = typed_rows(formset)
     if "remove_project" in post:
-        try:
-            del rows[int(post["remove_project"])]
-        except (ValueError, IndexError):
-            pass
+        index = str(post["remove_project"])
+        if index.isdigit() and int(index) < len(rows):
+            del rows[int(index)]
         return rows or [{}], False
     if len(rows) >= MAX_PROJECTS:
         return rows, False
@@ -159,7 +157,8 @@ def error_list(form: forms.Form | None, formset: forms.BaseFormSet | None, row: 
             continue
         for name, messages in current.errors.items():
             field = current[name] if name in current.fields else None
-            label = f"{prefix}, {field.label}" if prefix and field else prefix or (field.label if field else "")
+            label = str(field.label) if field else ""
+            label = f"{prefix}, {label}" if prefix and label else prefix or label
             found += [{"id": field.auto_id if field else "", "label": label, "message": str(m)} for m in messages]
     return found
 
@@ -174,7 +173,8 @@ class DrawdownForm(forms.Form):
 class InvoiceForm(forms.Form):
     reference = forms.CharField(label=_("Invoice reference"), required=False, max_length=100)
     amount = forms.CharField(label=_("Invoice amount (EUR)"), required=False)
-    file = forms.FileField(label=_("Invoice (file)"), required=False)
+    # An empty file reaches clean_file, which refuses it with the same words as every other upload.
+    file = forms.FileField(label=_("Invoice (file)"), required=False, allow_empty_file=True)
 
     def is_blank(self) -> bool:
         return not (str(self["reference"].value() or "").strip() or str(self["amount"].value() or "").strip()) and (
@@ -217,6 +217,25 @@ def invoices_payload(formset: forms.BaseFormSet) -> list[InvoiceIn]:
         for form in formset.forms
         if not form.is_blank()
     ]
+
+
+def _positive(typed: Any) -> bool:
+    try:
+        return Decimal(amount_text(typed)) > 0
+    except InvalidOperation:
+        return False
+
+
+def invoice_errors_apply(formset: forms.BaseFormSet, error: ApplicationError) -> None:
+    """The service says which kind of field is wrong, not on which row: its message goes on every row it fits."""
+    fields = error.extra.get("fields", {})
+    if "invoices" in fields and formset.forms:  # no invoice at all: the first row is where to start
+        formset.forms[0].add_error("file", str(error.message))
+    for form in (form for form in formset.forms if not form.is_blank()):
+        if "invoice_reference" in fields and not str(form.cleaned_data.get("reference", "")).strip():
+            form.add_error("reference", str(error.message))
+        if "invoice_amount" in fields and not _positive(form.cleaned_data.get("amount", "")):
+            form.add_error("amount", str(error.message))
 
 
 def invoice_rows_typed(formset: forms.BaseFormSet, *, more: int = 0) -> list[dict[str, Any]]:

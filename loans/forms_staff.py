@@ -5,7 +5,7 @@ values the services take; the rules themselves stay in the services."""
 import itertools
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.text import capfirst
@@ -122,7 +122,8 @@ class ProductVersionForm(forms.Form):
     def __init__(self, *args, initial: dict | None = None, **kwargs):
         if initial and isinstance(initial.get("allocation_order"), list):
             initial = {**initial, "allocation_order": ",".join(initial["allocation_order"])}
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
 
     def clean_rate(self) -> Decimal | None:
         rate = self.cleaned_data.get("rate")
@@ -159,7 +160,8 @@ class ProductVersionForm(forms.Form):
         return items
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         months, frequency = data.get("term_months"), data.get("frequency")
         grace_principal, grace_interest = data.get("grace_principal_periods"), data.get("grace_interest_periods")
         period = MONTHS_PER_PERIOD.get(frequency or "")
@@ -170,7 +172,9 @@ class ProductVersionForm(forms.Form):
                 % {"months": months, "period": period},
             )
         elif months and period and grace_principal is not None and grace_principal >= months // period:
-            self.add_error("grace_principal_periods", _("The grace on principal must leave at least one period to repay."))
+            self.add_error(
+                "grace_principal_periods", _("The grace on principal must leave at least one period to repay.")
+            )
         if grace_principal is not None and grace_interest is not None and grace_interest > grace_principal:
             self.add_error(
                 "grace_interest_periods", _("The grace on interest cannot be longer than the grace on principal.")
@@ -272,7 +276,7 @@ class WriteOffForm(forms.Form):
 
     def __init__(self, *args, installments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["installment"].choices = [
+        cast(forms.ChoiceField, self.fields["installment"]).choices = [
             ("", _("The whole loan")),
             *((i.pk, _("Instalment %(n)s") % {"n": i.n}) for i in installments),
         ]
@@ -284,7 +288,7 @@ class ReversalForm(forms.Form):
 
     def __init__(self, *args, events=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event"].choices = [("", "—"), *events]
+        cast(forms.ChoiceField, self.fields["event"]).choices = [("", "—"), *events]
 
 
 class DrawdownRefusalForm(forms.Form):

@@ -17,9 +17,9 @@ urlpatterns = [
     path("loan-invoices/<int:invoice_id>/", views_files.invoice_download, name="invoice"),
     path("loan-notices/<int:installment_id>/", views_files.notice_download, name="notice"),
     # The borrower's pages: open products, applications, loans.
-    path("loan-products/", views_portal.product_list, name="products"),
-    path("loan-products/<slug:code>/", views_portal.product_detail, name="product"),
-    path("loan-products/<slug:code>/apply/", views_portal.apply, name="apply"),
+    path("loan-products/", views_portal_loans.product_list, name="products"),
+    path("loan-products/<slug:code>/", views_portal_loans.product_detail, name="product"),
+    path("loan-products/<slug:code>/apply/", views_portal_loans.apply, name="apply"),
     path("loan-applications/", views_portal.application_list, name="applications"),
     path("loan-applications/<int:pk>/", views_portal.application_detail, name="application"),
     path("loan-applications/<int:pk>/documents/", views_portal.document_upload, name="document_upload"),

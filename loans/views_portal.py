@@ -1,6 +1,6 @@
-"""The borrower's portal pages for FRBRTC loans: the open loan products, starting an application, preparing it
-(purpose, projects, documents), submitting it and, once the loan is granted, the convention. The loans themselves
-(schedule, instalments, drawdowns) are in loans/views_portal_loans.py.
+"""The borrower's portal pages for FRBRTC loan applications: preparing one (purpose, projects, documents), submitting
+it and, once the loan is granted, the convention. The open loan products and the loans themselves (schedule,
+instalments, drawdowns) are in loans/views_portal_loans.py.
 
 Each view reads its input (loans/forms_portal.py turns the POST into the services' arguments), calls one service of
 loans.services and renders; the rules are the services'. Who may see: the borrower's members (and staff allowed to),
@@ -12,18 +12,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, InvalidInput, TransitionNotAllowed
-from core.models import Membership, MembershipRole, Organisation, OrganisationKind
+from core.models import Membership, MembershipRole
 from core.money import format_eur
-from core.selectors import organisations_of_user
 from core.uploads import max_upload_bytes
 from loans.forms_portal import (
     ApplicationForm,
@@ -40,21 +40,16 @@ from loans.models import (
     LoanApplicationStatus,
     LoanConvention,
     LoanDecision,
-    LoanProductVersion,
-    ProductStatus,
 )
-from loans.models.products import MONTHS_PER_PERIOD
-from loans.permissions import can_apply, can_edit_application, can_sign_for
+from loans.permissions import can_edit_application, can_sign_for
 from loans.selectors import (
     loan_application_for_user,
     loan_applications_of_user,
     loan_document_for_user,
-    open_products,
 )
 from loans.services.applications import (
     PROJECT_FIELDS,
     documents_present,
-    loan_application_create,
     loan_application_save,
     loan_document_add,
     loan_document_remove,
@@ -63,17 +58,7 @@ from loans.services.capacity import capacity_of
 from loans.services.convention import convention_signed_upload
 from loans.services.submission import document_label, loan_application_submit, missing_items
 
-# --- texts shared by the product and the loan pages -----------------------------------------------------------------
-
-
-def term_text(months: int) -> str:
-    if months % 12 == 0:
-        return ngettext("%(count)s year", "%(count)s years", months // 12) % {"count": months // 12}
-    return ngettext("%(count)s month", "%(count)s months", months) % {"count": months}
-
-
-def loan_term_months(loan: Loan) -> int:
-    return loan.periods * MONTHS_PER_PERIOD[loan.frequency]
+# --- shared with the loan pages (loans/views_portal_loans.py) ---------------------------------------------------------
 
 
 def signatories(organisation_id: int) -> list[str]:
@@ -89,94 +74,11 @@ def error_shown(error: ApplicationError, where: str, **more: Any) -> dict[str, A
     return {"where": where, "message": str(error.message), "fields": error.extra.get("fields", {}), **more}
 
 
-def required_file(request: HttpRequest, name: str = "file"):
+def required_file(request: HttpRequest, name: str = "file") -> UploadedFile:
     upload = request.FILES.get(name)
     if upload is None:
         raise InvalidInput(_("Choose a file to send."), extra={"fields": {name: []}})
     return upload
-
-
-# --- open loan products -----------------------------------------------------------------------------------------------
-
-
-def open_loan_summaries() -> list[dict[str, Any]]:
-    """The open loan products for the portal's home page (registered with core.portal_hooks in loans/apps.py)."""
-    return [
-        {
-            "kind": "loan",
-            "title": version.title,
-            "label": version.get_kind_display(),
-            "closes_at": version.closes_at,
-            "envelope": version.envelope,
-            "url": reverse("loans:product", args=[version.product.code]),
-        }
-        for version in open_products()
-    ]
-
-
-def product_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/loans/product_list.html", {"products": open_products()})
-
-
-def _published_product(code: str) -> LoanProductVersion:
-    version = (
-        LoanProductVersion.objects.select_related("product")
-        .filter(product__code=code, status=ProductStatus.PUBLISHED)
-        .first()
-    )
-    if version is None:
-        raise Http404(_("No such loan product."))
-    return version
-
-
-def _borrowers(user, version: LoanProductVersion) -> list[dict[str, Any]]:
-    """Each of the person's organisations: may it apply (and why not), and its borrowing capacity if it has one."""
-    rows = []
-    for organisation in organisations_of_user(user):
-        allowed, reason = can_apply(user, organisation, version)
-        eligible = organisation.kind in version.eligible_kinds
-        capacity = capacity_of(version, organisation) if eligible else None
-        rows.append({"organisation": organisation, "allowed": allowed, "reason": reason, "capacity": capacity})
-    return rows
-
-
-def _product_context(request: HttpRequest, version: LoanProductVersion) -> dict[str, Any]:
-    kinds = [OrganisationKind(kind).label for kind in version.eligible_kinds if kind in OrganisationKind.values]
-    existing = loan_applications_of_user(request.user).filter(product_version__product_id=version.product_id)
-    return {
-        "version": version,
-        "is_open": version.is_open(),
-        "kinds": kinds,
-        "term": term_text(version.term_months),
-        "documents": [
-            {"label": document_label(spec), "required": spec.get("required", True), "per_project": spec.get("per_project")}
-            for spec in version.required_documents
-        ],
-        "borrowers": _borrowers(request.user, version),
-        "existing": list(existing) if request.user.is_authenticated else [],
-    }
-
-
-def product_detail(request: HttpRequest, code: str, *, refusal: str = "", status: int = 200) -> HttpResponse:
-    context = {**_product_context(request, _published_product(code)), "refusal": refusal}
-    return render(request, "portal/loans/product_detail.html", context, status=status)
-
-
-@login_required
-@require_POST
-def apply(request: HttpRequest, code: str) -> HttpResponse:
-    version = _published_product(code)
-    try:
-        organisation_id = int(request.POST.get("organisation", ""))
-        application = loan_application_create(
-            actor=request.user, version_id=version.pk, organisation_id=organisation_id
-        )
-    except (ValueError, Organisation.DoesNotExist):
-        raise Http404(_("No such organisation.")) from None
-    except ApplicationError as error:
-        return product_detail(request, code, refusal=str(error.message), status=error.status_code)
-    messages.success(request, _("Your loan application was created. Describe its purpose and its projects."))
-    return redirect("loans:application", pk=application.pk)
 
 
 # --- the applications -------------------------------------------------------------------------------------------------
@@ -211,10 +113,11 @@ def _saved_forms(application: LoanApplication):
     return form, project_formset(rows=rows)
 
 
-def _documents(application: LoanApplication, projects: list) -> dict[str, list[dict[str, Any]]]:
+def _documents(application: LoanApplication, projects: list) -> dict[str, Any]:
     """The product's documents with the file sent for each: those of the whole application, and per project."""
     present = documents_present(application)
-    whole, per_project = [], {project.pk: [] for project in projects}
+    whole: list[dict[str, Any]] = []
+    per_project: dict[int, list[dict[str, Any]]] = {project.pk: [] for project in projects}
     for spec in application.product_version.required_documents:
         row = {"code": spec["code"], "label": document_label(spec), "required": spec.get("required", True)}
         if not spec.get("per_project"):
@@ -226,6 +129,7 @@ def _documents(application: LoanApplication, projects: list) -> dict[str, list[d
     return {
         "whole": whole,
         "projects": [{"project": project, "documents": per_project[project.pk]} for project in projects],
+        "per_project": any(spec.get("per_project") for spec in application.product_version.required_documents),
     }
 
 
@@ -252,6 +156,7 @@ def _readonly_context(application: LoanApplication) -> dict[str, Any]:
         and convention is not None
         and convention.accepted_at is None,
         "loan": Loan.objects.filter(application=application).first(),
+        "today": timezone.localdate(),
     }
 
 
@@ -295,7 +200,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _rows_edited(request: HttpRequest, application: LoanApplication, formset) -> HttpResponse:
-    """"Add a project" and "Remove" work without JavaScript: the page again with the rows changed, not saved yet."""
+    """Adding and removing project rows works without JavaScript: the page again with the rows changed, unsaved."""
     rows, added = rows_edited(formset, request.POST)
     form = ApplicationForm(initial={"purpose": request.POST.get("purpose", ""), "version": request.POST.get("version")})
     formset = project_formset(rows=rows)
@@ -308,12 +213,12 @@ def _rows_edited(request: HttpRequest, application: LoanApplication, formset) ->
 def _save(request: HttpRequest, application: LoanApplication) -> HttpResponse:
     form, formset = ApplicationForm(request.POST), project_formset(request.POST)
     if not formset.management_form.is_valid():
-        error = {"where": "projects", "message": _("The data sent could not be read: reload the page.")}
+        error = {"where": "application-form", "message": _("The data sent could not be read: reload the page.")}
         return render_application(request, application, error=error, status=400)
     if "add_project" in request.POST or "remove_project" in request.POST:
         return _rows_edited(request, application, formset)
     if not (form.is_valid() & formset.is_valid()):  # both validated, so that every error shows at once
-        error = {"where": "projects", "message": _("Nothing was saved: correct the fields marked below.")}
+        error = {"where": "application-form", "message": _("Nothing was saved: correct the fields marked below.")}
         return render_application(request, application, form=form, formset=formset, error=error, status=400)
     projects, rows = projects_payload(formset)
     try:
@@ -348,7 +253,7 @@ def _save_refused(request, application, form, formset, rows: list[int], error: A
     )
 
 
-# --- documents, submission, the signed convention -------------------------------------------------------------------
+# --- documents, submission, the signed convention ---------------------------------------------------------------------
 
 
 def _optional_id(raw: str) -> int | None:
@@ -390,7 +295,9 @@ def document_remove(request: HttpRequest, document_id: int) -> HttpResponse:
     try:
         loan_document_remove(actor=request.user, document_id=document.pk)
     except ApplicationError as error:
-        shown = error_shown(error, "documents", key=_document_key(document.document_code, str(document.project_id or "")))
+        shown = error_shown(
+            error, "documents", key=_document_key(document.document_code, str(document.project_id or ""))
+        )
         return render_application(request, application, error=shown, status=error.status_code)
     messages.success(request, _("The file %(name)s was removed.") % {"name": document.original_name})
     return redirect(reverse("loans:application", args=[application.pk]) + "#documents")

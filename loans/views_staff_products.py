@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.models import OrganisationKind
 from core.permissions import can_view_audit
 from core.selectors import audit_trail
 from core.views.service_forms import render_form, submit
-from loans.forms_staff import ProductCreateForm, ProductVersionForm, ShareTableForm
+from loans.forms_staff import ProductCreateForm, ProductVersionForm, ShareTableForm, allocation_choices
 from loans.models import LoanProduct, LoanProductVersion, ProductStatus
 from loans.permissions import can_manage_products
 from loans.portfolio import capacity_table
@@ -67,7 +68,9 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _version_or_404(request: HttpRequest, pk: int, number: int) -> LoanProductVersion:
     require(request.user, VIEW)
     return get_object_or_404(
-        LoanProductVersion.objects.select_related("product", "budget_line", "published_by"), product_id=pk, number=number
+        LoanProductVersion.objects.select_related("product", "budget_line", "published_by"),
+        product_id=pk,
+        number=number,
     )
 
 
@@ -80,12 +83,18 @@ def _version_context(request: HttpRequest, version: LoanProductVersion, **extra)
         "product": version.product,
         "is_draft": version.status == ProductStatus.DRAFT,
         "is_published": version.status == ProductStatus.PUBLISHED,
-        "kinds": [label for value, label in ProductVersionForm.base_fields["eligible_kinds"].choices
-                  if value in (version.eligible_kinds or [])],
-        "allocation": dict(ProductVersionForm.base_fields["allocation_order"].choices).get(
-            ",".join(version.allocation_order or []), "—"
-        ),
-        "documents": [{"item": item, "label": label_of(item)} for item in documents if isinstance(item, dict)],
+        "kinds": [label for value, label in OrganisationKind.choices if value in (version.eligible_kinds or [])],
+        "allocation": dict(allocation_choices()).get(",".join(version.allocation_order or []), "—"),
+        "documents": [
+            {
+                "item": item,
+                "label": label_of(item),
+                "required": item.get("required", True) is not False,
+                "per_project": bool(item.get("per_project")),
+            }
+            for item in documents
+            if isinstance(item, dict)
+        ],
         "checklist": [{"item": item, "label": label_of(item)} for item in checklist if isinstance(item, dict)],
         "share_table": table,
         "versions": list(version.product.versions.select_related("published_by").order_by("-number")),
@@ -181,12 +190,18 @@ def shares_import(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         _table, error = attempt(
-            lambda: share_table_import(actor=request.user, product_id=product.pk, label=data["label"], upload=data["file"])
+            lambda: share_table_import(
+                actor=request.user, product_id=product.pk, label=data["label"], upload=data["file"]
+            )
         )
         if error is None:
             messages.success(request, _("The share table is imported: it applies from now on."))
             return redirect("staff:loans:products:shares", pk=pk)
     context = _shares_context(
-        request, product, form=form, import_error=error.message if error else None, problems=problems_of(error) if error else []
+        request,
+        product,
+        form=form,
+        import_error=error.message if error else None,
+        problems=problems_of(error) if error else [],
     )
     return render(request, "staff/loans/products/shares.html", context, status=400)

@@ -100,7 +100,9 @@ def parse_share_table(upload: UploadedFile) -> list[tuple[Organisation, Decimal]
         problems.append(_("Communes missing from the table: %(names)s.") % {"names": ", ".join(missing)})
     total = sum((share for _commune, share in shares.values()), Decimal("0"))
     if not problems and abs(total - HUNDRED) > SUM_TOLERANCE:
-        problems.append(_("The shares add up to %(total)s %%, not 100 %%.") % {"total": f"{total:f}".rstrip("0")})
+        # Written as the pages write percentages: 87,5 or 90 (not "90." as the bare rstrip("0") left it).
+        shown = f"{total:f}".rstrip("0").rstrip(".").replace(".", ",")
+        problems.append(_("The shares add up to %(total)s %%, not 100 %%.") % {"total": shown})
     if problems:
         raise InvalidInput(_("The share table was not imported: nothing was changed."), extra={"problems": problems})
     return list(shares.values())

@@ -16,6 +16,7 @@ from core.services.audit import audit_record
 from core.uploads import ALLOWED, check_upload
 from loans.models import Loan, LoanApplication, LoanApplicationStatus, LoanConvention
 from loans.permissions import can_analyse, can_sign_for
+from loans.services.news import borrower_tell
 from loans.signals import loan_convention_signed
 
 
@@ -110,6 +111,12 @@ def convention_review(*, actor, application_id: int, accept: bool, reason: str =
         convention.signed_document = ""
         convention.save(update_fields=["refusal_reason", "signed_document"])
         audit_record(obj=application, actor=actor, action="convention_refused", changes={"reason": reason.strip()})
+        borrower_tell(
+            application=application,
+            event="copy_refused",
+            key=f"copy-refused:{application.pk}:{convention.signed_uploaded_at:%Y%m%d%H%M%S}",
+            reason=reason.strip(),
+        )
         return None
     convention.accepted_at = timezone.now()
     convention.accepted_by = actor

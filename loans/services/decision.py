@@ -22,6 +22,7 @@ from loans.models import (
 from loans.permissions import can_analyse
 from loans.services.applications import documents_present
 from loans.services.capacity import capacity_of
+from loans.services.news import borrower_tell
 from loans.services.products import envelope_code
 from loans.services.submission import document_label
 
@@ -233,6 +234,14 @@ def _record(application, actor, outcome, decree_reference, decree_date, total, r
         from loans.tasks import loan_convention
 
         transaction.on_commit(partial(loan_convention.delay, application_id=application.pk))
+    borrower_tell(
+        application=application,
+        event="granted" if outcome == DecisionOutcome.APPROVED else "refused",
+        key=f"decision:{decision.pk}",
+        total=total,
+        decree=decision.decree_reference,
+        reason=decision.reason,
+    )
     audit_record(
         obj=application,
         actor=actor,

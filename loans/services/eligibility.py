@@ -18,6 +18,7 @@ from loans.models import (
 )
 from loans.permissions import can_analyse
 from loans.services.capacity import capacity_of
+from loans.services.news import borrower_tell
 
 Verdict = tuple[bool, str, dict]
 OUTCOMES = (LoanApplicationStatus.ELIGIBLE, LoanApplicationStatus.NOT_ELIGIBLE, LoanApplicationStatus.INFO_REQUESTED)
@@ -151,5 +152,12 @@ def loan_eligibility_decide(
         from_state=before,
         to_state=outcome,
         changes={"criteria": checked},
+    )
+    borrower_tell(
+        application=application,
+        event=outcome,
+        key=f"eligibility:{decision.pk}",
+        criteria=checked,
+        question=question,
     )
     return decision

@@ -72,7 +72,9 @@ def test_demo_data_gives_a_login_to_every_persona_and_is_idempotent(capsys):
     statuses = sorted(Application.objects.values_list("status", flat=True))
     assert statuses == ["awarded", "draft", "eligible", "info_requested", "reviewed", "submitted"]
     # One application to check, two reviewer places on the eligible one, one justification to check.
-    grant_tasks = Task.objects.filter(flow_task_type="HUMAN", status="NEW", process__case__process_version__key="grant_application")
+    grant_tasks = Task.objects.filter(
+        flow_task_type="HUMAN", status="NEW", process__case__process_version__key="grant_application"
+    )
     assert grant_tasks.count() == 4
     self_check_loans()
 

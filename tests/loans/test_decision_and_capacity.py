@@ -75,7 +75,7 @@ def test_the_decision_checks_the_capacity_again_with_what_was_granted_since(
     first = ready_for_decision(sports_product, commune, commune_editor, signatory, loan_analyst, capture, "3000000")
     second = ready_for_decision(sports_product, commune, commune_editor, signatory, loan_analyst, capture, "3000000")
     journey.decided(first, loan_analyst)
-    with pytest.raises(InvalidInput, match="2.000.000,00 EUR of borrowing capacity left"):
+    with pytest.raises(InvalidInput, match=r"2\.000\.000,00 EUR of borrowing capacity left"):
         journey.decided(second, loan_analyst)
     second.refresh_from_db()
     assert second.status == "opinion_given" and not hasattr(second, "decision")

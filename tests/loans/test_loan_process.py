@@ -1,7 +1,6 @@
 """A sports infrastructure loan from the portal to an active loan, through frbrtc_loan@1's task pages, then its
 drawdown, schedule, repayments and ledger."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest

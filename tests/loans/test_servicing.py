@@ -49,9 +49,7 @@ def loan(
     with django_capture_on_commit_callbacks(execute=True):
         journey.decided(application, loan_analyst)  # the convention is made after the decision is committed
     loan = journey.active_loan(application, signatory, loan_analyst)
-    journey.drawdown_paid(
-        loan, signatory, loan_analyst, finance_officer, amount="100000.00", paid_on=days_ago(400)
-    )
+    journey.drawdown_paid(loan, signatory, loan_analyst, finance_officer, amount="100000.00", paid_on=days_ago(400))
     loan.refresh_from_db()
     return loan
 
