@@ -8,7 +8,7 @@ from functools import partial
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
@@ -182,6 +182,22 @@ def loan_application_submit(*, actor, application_id: int) -> LoanSnapshot:
 
 
 @transaction.atomic
+def receipt_files(snapshot: LoanSnapshot) -> list[dict]:
+    """The submitted files as the receipt lists them: the document's name in the active language, the project it
+    belongs to (by its title in the snapshot), the file name and its fingerprint."""
+    documents = {item.get("code"): item for item in snapshot.application.product_version.required_documents}
+    titles = {project["id"]: project["title"] for project in snapshot.content["projects"]}
+    return [
+        {
+            "label": document_label(documents.get(item["document"], {"code": item["document"]})),
+            "project": titles.get(item["project"], ""),
+            "name": item["name"],
+            "sha256": item["sha256"],
+        }
+        for item in snapshot.files
+    ]
+
+
 def loan_receipt_send(*, snapshot_id: int) -> bool:
     """Make the receipt (once) and e-mail it (once): the row lock and the two marks make a retry harmless."""
     snapshot = (
@@ -191,8 +207,14 @@ def loan_receipt_send(*, snapshot_id: int) -> bool:
     )
     application = snapshot.application
     language = application.organisation.correspondence_language
-    context = {"snapshot": snapshot, "application": application, "projects": snapshot.content["projects"]}
     if not snapshot.receipt:
+        with translation.override(language):
+            context = {
+                "snapshot": snapshot,
+                "application": application,
+                "projects": snapshot.content["projects"],
+                "files": receipt_files(snapshot),
+            }
         pdf = render_pdf("loans/receipt.html", context, language=language)
         snapshot.receipt.save(f"{application.reference}-{snapshot.number}.pdf", ContentFile(pdf), save=False)
         snapshot.save(update_fields=["receipt"])
