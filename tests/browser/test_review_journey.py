@@ -94,7 +94,7 @@ def test_a_reviewer_scores_and_the_secretary_records_the_session_in_the_browser(
     page.locator(".staff-card").get_by_role("link", name="Committee sessions").click()  # the call's own link
     page.get_by_role("link", name="Plan a session").click()
     page.get_by_role("heading", name="Plan a committee session").wait_for()
-    assert page.get_by_label("Call for projects").input_value() == str(sports_call.call_id)
+    assert page.get_by_label("On the applications of").input_value() == f"call:{sports_call.call_id}"
     page.locator("input[name=held_at]").fill("2026-12-01T14:00")
     page.locator("input[name=place]").fill("Room 1")
     for member in members:
