@@ -155,3 +155,24 @@ def test_paying_a_loans_drawdown_books_it_and_computes_the_schedule(
     lines = list(current_schedule(loan).lines.order_by("n"))
     assert [line.payment for line in lines] == [Decimal("52261.08"), Decimal("52261.09")]
     assert Commitment.objects.get(pk=drawdown.payable.commitment_id).payables.get().status == PayableStatus.PAID
+
+
+def test_the_page_runs_a_fixed_number_of_queries(staff_client, finance_officer, payable, django_assert_max_num_queries):
+    def add(count: int, start: int) -> None:
+        for number in range(start, start + count):
+            payable_create(
+                commitment=payable.commitment,
+                amount=Decimal("10.00"),
+                reference=f"AAP-2026-SPORT-0003-X{number}",
+                label=f"Extra {number}",
+                key=f"extra-{number}",
+            )
+
+    client = staff_client(finance_officer)
+    add(2, 1)
+    with django_assert_max_num_queries(25) as few:
+        assert client.get(url("index")).status_code == 200
+    add(30, 3)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url("index")).content.decode()
+    assert "AAP-2026-SPORT-0003-X32" in page

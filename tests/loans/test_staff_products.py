@@ -220,3 +220,15 @@ def test_who_may_see_and_who_may_prepare(staff_client, client, finance_officer, 
     client.force_login(commune_editor)
     assert client.get(url("index")).status_code == 403  # a commune's editor never enters the staff site
     assert not LoanProduct.objects.exists()
+
+
+def test_the_list_runs_a_fixed_number_of_queries(staff_client, auditor, django_assert_max_num_queries):
+    client = staff_client(auditor)
+    draft(code="p1")
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(url("index")).status_code == 200
+    for number in range(2, 13):
+        draft(code=f"p{number}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url("index")).content.decode()
+    assert "p12" in page
