@@ -181,7 +181,6 @@ def loan_application_submit(*, actor, application_id: int) -> LoanSnapshot:
     return snapshot
 
 
-@transaction.atomic
 def receipt_files(snapshot: LoanSnapshot) -> list[dict]:
     """The submitted files as the receipt lists them: the document's name in the active language, the project it
     belongs to (by its title in the snapshot), the file name and its fingerprint."""
@@ -198,6 +197,7 @@ def receipt_files(snapshot: LoanSnapshot) -> list[dict]:
     ]
 
 
+@transaction.atomic
 def loan_receipt_send(*, snapshot_id: int) -> bool:
     """Make the receipt (once) and e-mail it (once): the row lock and the two marks make a retry harmless."""
     snapshot = (
@@ -207,14 +207,14 @@ def loan_receipt_send(*, snapshot_id: int) -> bool:
     )
     application = snapshot.application
     language = application.organisation.correspondence_language
+    with translation.override(language):
+        context = {
+            "snapshot": snapshot,
+            "application": application,
+            "projects": snapshot.content["projects"],
+            "files": receipt_files(snapshot),
+        }
     if not snapshot.receipt:
-        with translation.override(language):
-            context = {
-                "snapshot": snapshot,
-                "application": application,
-                "projects": snapshot.content["projects"],
-                "files": receipt_files(snapshot),
-            }
         pdf = render_pdf("loans/receipt.html", context, language=language)
         snapshot.receipt.save(f"{application.reference}-{snapshot.number}.pdf", ContentFile(pdf), save=False)
         snapshot.save(update_fields=["receipt"])
