@@ -166,7 +166,11 @@ def test_two_decisions_at_once_never_exceed_a_communes_capacity(
     capture = django_capture_on_commit_callbacks
     first = ready_for_decision(sports_product, commune, commune_editor, signatory, loan_analyst, capture, "3000000")
     second = ready_for_decision(sports_product, commune, commune_editor, signatory, loan_analyst, capture, "3000000")
-    results = run_together(lambda: journey.decided(first, loan_analyst), lambda: journey.decided(second, loan_analyst))
+    def decide(application):
+        with translation.override("en"):  # each thread starts in the default language
+            return journey.decided(application, loan_analyst)
+
+    results = run_together(lambda: decide(first), lambda: decide(second))
     refused = [r for r in results if isinstance(r, InvalidInput)]
     assert len(refused) == 1 and "borrowing capacity" in str(refused[0]), results
     assert LoanDecision.objects.count() == 1
