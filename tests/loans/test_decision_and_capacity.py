@@ -166,6 +166,7 @@ def test_two_decisions_at_once_never_exceed_a_communes_capacity(
     capture = django_capture_on_commit_callbacks
     first = ready_for_decision(sports_product, commune, commune_editor, signatory, loan_analyst, capture, "3000000")
     second = ready_for_decision(sports_product, commune, commune_editor, signatory, loan_analyst, capture, "3000000")
+
     def decide(application):
         with translation.override("en"):  # each thread starts in the default language
             return journey.decided(application, loan_analyst)
