@@ -1,8 +1,5 @@
-"""Finance owns the budget and the money owed: budget lines, envelopes, commitments, and what is due.
-
-Grants and loans create commitments and payables through finance.services; the bank side never needs to know what a
-tranche or an instalment is.
-"""
+"""The budget and the money owed: budget lines and their yearly credits, envelopes, commitments, what is due (payables)
+and what is to be recovered (receivables)."""
 
 from django.conf import settings
 from django.db import models
@@ -33,6 +30,36 @@ class BudgetLine(models.Model):
     @property
     def label(self) -> str:
         return self.label_nl if (get_language() or "").startswith("nl") else self.label_fr
+
+
+class BudgetCredit(models.Model):
+    """The credits voted on a budget line for one budget year: commitment appropriations (what may be committed) and
+    payment appropriations (what may be paid), as in the regional budget (CE/CL, VK/VEK)."""
+
+    budget_line = models.ForeignKey(
+        BudgetLine, verbose_name=_("budget line"), on_delete=models.PROTECT, related_name="credits"
+    )
+    year = models.PositiveSmallIntegerField(_("budget year"))
+    commitment_credit = MoneyField(_("commitment appropriations"))
+    payment_credit = MoneyField(_("payment appropriations"))
+
+    class Meta:
+        verbose_name = _("budget credit")
+        verbose_name_plural = _("budget credits")
+        ordering = ["budget_line__code", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget_line", "year"],
+                name="finance_budgetcredit_line_year_unique",
+                violation_error_message=_("This budget line already has credits for that year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(commitment_credit__gte=0, payment_credit__gte=0), name="finance_budgetcredit_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget_line.code} {self.year}"
 
 
 class Envelope(models.Model):
@@ -130,6 +157,12 @@ class Receivable(models.Model):
     amount = MoneyField(_("amount"))
     reference = models.CharField(_("reference"), max_length=64)
     label = models.CharField(_("label"), max_length=200)
+    structured_communication = models.CharField(
+        _("structured communication"),
+        max_length=12,
+        blank=True,
+        help_text=_("What the debtor writes on its transfer (family 3 of core.ogm), so the bank line matches."),
+    )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
