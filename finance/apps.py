@@ -10,5 +10,38 @@ class FinanceConfig(AppConfig):
         from core.roles import StaffRole, grant_role_permissions
 
         readers = [StaffRole.FINANCE_OFFICER, StaffRole.FINANCE_APPROVER, StaffRole.AUDITOR]
-        grant_role_permissions(readers, ["finance.view_payable", "finance.view_receivable", "finance.view_commitment"])
-        grant_role_permissions([StaffRole.FINANCE_OFFICER], ["finance.change_payable"])
+        viewed = [
+            "budgetline",
+            "budgetcredit",
+            "envelope",
+            "commitment",
+            "payable",
+            "receivable",
+            "paymentorder",
+            "paymentbatch",
+            "treasuryaccount",
+            "bankstatement",
+            "statementline",
+            "linematch",
+            "reconciliationworkbook",
+        ]
+        grant_role_permissions(readers, [f"finance.view_{model}" for model in viewed])
+        # Anyone who reads finance may ask for a reconciliation workbook.
+        grant_role_permissions(readers, ["finance.add_reconciliationworkbook"])
+        # The finance officer prepares: payment orders, batches, statement imports, matches by hand, bank dates.
+        grant_role_permissions(
+            [StaffRole.FINANCE_OFFICER],
+            [
+                "finance.change_payable",
+                "finance.add_paymentorder",
+                "finance.add_paymentbatch",
+                "finance.add_bankstatement",
+                "finance.add_linematch",
+                "finance.change_linematch",
+            ],
+        )
+        # The finance approver approves or rejects orders (never their own: four eyes) and sets the year's credits.
+        grant_role_permissions(
+            [StaffRole.FINANCE_APPROVER],
+            ["finance.change_paymentorder", "finance.add_budgetcredit", "finance.change_budgetcredit"],
+        )

@@ -23,7 +23,10 @@ class FinanceApp(Application):
     app_name = "finance"
     title = _("Finance")
     icon = "account_balance"
-    viewsets = [PayablesViewset()]
+    # One line per area (each area's viewsets live in its own finance/urls_staff_<area>.py).
+    viewsets = [
+        PayablesViewset(),
+    ]
 
     def has_view_permission(self, user, obj=None) -> bool:
         return is_staff_member(user) and user.has_perm("finance.view_payable")
