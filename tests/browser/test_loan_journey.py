@@ -11,10 +11,12 @@ Selectors use ids, names, form actions, data attributes and the data the test cr
 
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp.oath import TOTP
@@ -67,6 +69,21 @@ PROJECTS = [
 DRAWN = Decimal("400000.00")
 
 
+def in_own_thread(call):
+    """Run service steps in a thread of their own: its own database connection in autocommit, so their after-commit
+    work (the convention, the e-mails, eager Celery tasks) runs when they commit, whatever state Playwright's event
+    loop leaves this thread's connection in."""
+
+    def run():
+        try:
+            return call()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
 def _sign_in(page, base_url: str, email: str) -> None:
     page.goto(f"{base_url}/fr/login/")
     page.fill("input[name=username]", email)
@@ -115,11 +132,7 @@ def test_a_commune_borrows_for_its_sports_infrastructure_and_repays_its_first_in
     signatory,
     loan_analyst,
     finance_officer,
-    django_capture_on_commit_callbacks,
 ):
-    # Service calls made here run their after-commit work (the convention, the e-mails) inside the capture, as in the
-    # review journey: with Playwright's loop in this thread they are not otherwise run reliably.
-    capture = django_capture_on_commit_callbacks
     page = browser_page
     base = live_server.url
     code = sports_product.product.code
@@ -191,11 +204,14 @@ def test_a_commune_borrows_for_its_sports_infrastructure_and_repays_its_first_in
         assert application.snapshots.count() == 1
 
         # --- 2. The fund: eligibility, analysis, committee opinion, the Government's decision (services) --------
-        with capture(execute=True):
+        def fund_decides():
             journey.eligible(application, loan_analyst)
             journey.analysed(application, loan_analyst)
             journey.opinion_session(application)
             journey.decided(application, loan_analyst)
+
+        in_own_thread(fund_decides)
+        application.refresh_from_db()
         assert application.convention.document  # generated after the decision's commit
         assert application.status == LoanApplicationStatus.APPROVED
 
@@ -207,8 +223,7 @@ def test_a_commune_borrows_for_its_sports_infrastructure_and_repays_its_first_in
         borrower.set_input_files("#signed-file", files=[_pdf("convention-signee.pdf")])
         borrower.locator("form.convention-form button[type=submit]").click()
         borrower.wait_for_url(re.compile(r"#convention$"))
-        with capture(execute=True):
-            loan = convention_review(actor=loan_analyst, application_id=application.pk, accept=True)
+        loan = in_own_thread(lambda: convention_review(actor=loan_analyst, application_id=application.pk, accept=True))
         assert loan is not None and loan.status == LoanStatus.ACTIVE
         assert loan.approved_amount == Decimal("1250000.00") and loan.borrower == commune
 
@@ -250,8 +265,7 @@ def test_a_commune_borrows_for_its_sports_infrastructure_and_repays_its_first_in
 
         # Finance paid it a year ago (service): the term starts then and the first instalment falls due now.
         paid_on = timezone.localdate() - relativedelta(years=1)
-        with capture(execute=True):
-            payable_mark_paid(actor=finance_officer, payable_id=payable.pk, paid_on=paid_on)
+        in_own_thread(lambda: payable_mark_paid(actor=finance_officer, payable_id=payable.pk, paid_on=paid_on))
         loan.refresh_from_db()
         assert loan.start_date == paid_on
         schedule = current_schedule(loan)
