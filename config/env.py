@@ -49,3 +49,7 @@ PROXY_COUNT = env.int("BPL_PROXY_COUNT", default=0)
 
 # The FRBRTC's own account, printed on due notices with each instalment's structured communication.
 FRBRTC_IBAN = env.str("BPL_FRBRTC_IBAN", default="")
+# The administration's own account that pays grant tranches and other payment orders (SEPA debtor).
+PAYMENTS_IBAN = env.str("BPL_PAYMENTS_IBAN", default="")
+# Payment orders above this amount (EUR) need a second approver besides the first one (four eyes, then six).
+PAYMENT_SECOND_APPROVAL_ABOVE = env.str("BPL_PAYMENT_SECOND_APPROVAL_ABOVE", default="250000.00")

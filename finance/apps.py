@@ -26,6 +26,16 @@ class FinanceConfig(AppConfig):
             "reconciliationworkbook",
         ]
         grant_role_permissions(readers, [f"finance.view_{model}" for model in viewed])
+        # Paradigm transfers and We Pulse financing: everyone who reads finance reads them; the finance officer
+        # records transfers (a correction is a new transfer: change_paradigmtransfer), plans and participations.
+        programmes = ["paradigmtransfer", "paradigmattachment", "paradigmplan"]
+        programmes += ["wepulseprogramme", "wepulsedomain", "wepulseparticipant", "wepulsefinancingplan"]
+        grant_role_permissions(readers, [f"finance.view_{model}" for model in programmes])
+        officer_programmes = ["add_paradigmtransfer", "change_paradigmtransfer", "add_paradigmattachment"]
+        officer_programmes += ["add_paradigmplan", "change_paradigmplan"]
+        officer_programmes += ["add_wepulseparticipant", "change_wepulseparticipant"]
+        officer_programmes += ["add_wepulsefinancingplan", "change_wepulsefinancingplan", "delete_wepulsefinancingplan"]
+        grant_role_permissions([StaffRole.FINANCE_OFFICER], [f"finance.{code}" for code in officer_programmes])
         # Anyone who reads finance may ask for a reconciliation workbook.
         grant_role_permissions(readers, ["finance.add_reconciliationworkbook"])
         # The finance officer prepares: payment orders, batches, statement imports, matches by hand, bank dates.

@@ -6,6 +6,10 @@ from viewflow.urls import Application, AppMenuMixin, Viewset
 
 from core.roles import is_staff_member
 from finance import views_staff
+from finance.urls_staff_bank import bank_viewsets
+from finance.urls_staff_orders import orders_viewsets
+from finance.urls_staff_programmes import programmes_viewsets
+from finance.urls_staff_workbooks import workbooks_viewsets
 
 
 class PayablesViewset(AppMenuMixin, Viewset):
@@ -26,6 +30,10 @@ class FinanceApp(Application):
     # One line per area (each area's viewsets live in its own finance/urls_staff_<area>.py).
     viewsets = [
         PayablesViewset(),
+        *orders_viewsets(),
+        *programmes_viewsets(),
+        *bank_viewsets(),
+        *workbooks_viewsets(),
     ]
 
     def has_view_permission(self, user, obj=None) -> bool:

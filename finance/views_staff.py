@@ -4,6 +4,7 @@ loans or grants side in the same transaction (a loan's drawdown is booked and it
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.roles import is_staff_member
 from core.views.service_forms import submit
-from finance.models import Payable, PayableStatus
+from finance.models import Payable, PayableStatus, PaymentOrder
 from finance.services.payments import payable_mark_paid
 
 PAID_SHOWN = 100  # the most recent payments; older ones are in the audit trail and the exports
@@ -29,11 +30,16 @@ def _require(user, perm: str) -> None:
 
 
 def _context(request: HttpRequest, *, failed: Payable | None = None, form: PaidOnForm | None = None) -> dict:
-    payables = Payable.objects.select_related("beneficiary", "commitment")
+    # Each request's live payment order, if any (finance.views_orders prepares them): one query for the whole list.
+    live = Prefetch(
+        "orders", queryset=PaymentOrder.objects.exclude(status__in=["rejected", "cancelled"]), to_attr="live"
+    )
+    payables = Payable.objects.select_related("beneficiary", "commitment").prefetch_related(live)
     return {
         "due": list(payables.filter(status=PayableStatus.DUE).order_by("due_since", "pk")),
         "paid": list(payables.filter(status=PayableStatus.PAID).order_by("-paid_on", "-paid_at", "-pk")[:PAID_SHOWN]),
         "may_pay": request.user.has_perm("finance.change_payable"),
+        "may_order": request.user.has_perm("finance.add_paymentorder"),
         "failed_id": failed.pk if failed else None,
         "failed_form": form,
         # A request paid meanwhile (by a colleague) is no longer in the list: its refusal goes on top of the page.

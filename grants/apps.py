@@ -53,6 +53,11 @@ class GrantsConfig(AppConfig):
 
         register_open_calls(open_call_summaries)
 
+        from finance.services.payments import register_paid_handler
+        from grants.services.tranches import tranche_paid
+
+        register_paid_handler(tranche_paid)
+
         from grants.signals import award_committed
 
         award_committed.connect(_send_award_letter, dispatch_uid="grants.award_letter")

@@ -1,5 +1,7 @@
 """Settings shared by every environment. Values that vary come from config.env, never from os.environ here."""
 
+from decimal import Decimal
+
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
@@ -162,6 +164,9 @@ SERVER_EMAIL = E.SERVER_EMAIL
 PUBLIC_BASE_URL = E.PUBLIC_BASE_URL
 # The demo and the tests print a specimen account (the textbook Belgian IBAN); production must set the real one.
 FRBRTC_IBAN = E.FRBRTC_IBAN or "BE68539007547034"
+# The demo and the tests pay from a specimen Belfius account; production sets the administration's real one.
+PAYMENTS_IBAN = E.PAYMENTS_IBAN or "BE10091012345604"
+BPL_PAYMENT_SECOND_APPROVAL_ABOVE = Decimal(E.PAYMENT_SECOND_APPROVAL_ABOVE)
 
 # Celery: JSON only; unset broker means eager execution in the calling process.
 CELERY_BROKER_URL = E.CELERY_BROKER_URL or "memory://"

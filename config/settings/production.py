@@ -16,6 +16,8 @@ if not E.CELERY_BROKER_URL:
     raise ImproperlyConfigured("CELERY_BROKER_URL must be set in production (Redis or RabbitMQ).")
 if not E.FRBRTC_IBAN:
     raise ImproperlyConfigured("BPL_FRBRTC_IBAN must be set in production: due notices print the fund's account.")
+# No specimen account in production: seed_treasury_accounts refuses an empty one (docs/operations.md).
+PAYMENTS_IBAN = E.PAYMENTS_IBAN
 
 SECURE_SSL_REDIRECT = E.env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

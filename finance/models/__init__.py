@@ -9,6 +9,16 @@ tranche or an instalment is: a paid payable calls the handlers its owners regist
 from finance.models.bank import BankStatement, LineMatch, MatchMethod, StatementFormat, StatementLine, TreasuryAccount
 from finance.models.budget import BudgetCredit, BudgetLine, Commitment, Envelope, Payable, PayableStatus, Receivable
 from finance.models.orders import BatchScheme, OrderStatus, PaymentBatch, PaymentOrder
+from finance.models.programmes import (
+    ParadigmAttachment,
+    ParadigmPlan,
+    ParadigmTransfer,
+    TransferPurpose,
+    WePulseDomain,
+    WePulseFinancingPlan,
+    WePulseParticipant,
+    WePulseProgramme,
+)
 from finance.models.workbooks import ReconciliationWorkbook, WorkbookStatus
 
 __all__ = [
@@ -21,6 +31,9 @@ __all__ = [
     "LineMatch",
     "MatchMethod",
     "OrderStatus",
+    "ParadigmAttachment",
+    "ParadigmPlan",
+    "ParadigmTransfer",
     "Payable",
     "PayableStatus",
     "PaymentBatch",
@@ -29,6 +42,11 @@ __all__ = [
     "ReconciliationWorkbook",
     "StatementFormat",
     "StatementLine",
+    "TransferPurpose",
     "TreasuryAccount",
+    "WePulseDomain",
+    "WePulseFinancingPlan",
+    "WePulseParticipant",
+    "WePulseProgramme",
     "WorkbookStatus",
 ]

@@ -1,6 +1,7 @@
 """After the award: claims for advances, the justification (expense lines with proofs and a report), its check,
-the balance due or the amount to recover."""
+the balance due or the amount to recover; a tranche is paid when finance records its payable paid (tranche_paid)."""
 
+import datetime as dt
 from decimal import Decimal
 from functools import partial
 
@@ -16,6 +17,7 @@ from core.money import to_cents
 from core.roles import is_staff_member
 from core.services.audit import audit_record
 from core.uploads import check_upload
+from finance.models import Payable
 from finance.services.commitments import payable_create, receivable_create
 from grants.models import (
     ApplicationStatus,
@@ -269,3 +271,26 @@ def justification_check(*, actor, award_id: int, decisions: dict[int, dict]) -> 
         changes={"accepted": str(accepted), "advanced": str(advanced), "balance": str(balance)},
     )
     return justification
+
+
+def tranche_paid(payable: Payable, paid_on: dt.date, actor) -> None:
+    """Finance's handler: the payable of a tranche was paid by the bank on `paid_on`; the tranche is paid. The bank
+    date stays on the payable (tranche.payable.paid_on); the audit trail of the application records it too."""
+    award_id = Tranche.objects.filter(payable=payable).values_list("award_id", flat=True).first()
+    if award_id is None:
+        return  # not a tranche's payable (a loan's drawdown, ...)
+    # Parent first (award, then tranche). No status check on the award: a balance is paid after the grant closed.
+    award = Award.objects.select_for_update(of=("self",)).select_related("application").get(pk=award_id)
+    tranche = Tranche.objects.select_for_update().get(payable=payable)
+    if tranche.status == TrancheStatus.PAID:
+        return
+    if tranche.status != TrancheStatus.DUE:
+        raise TransitionNotAllowed(_("This tranche is not waiting to be paid."))
+    tranche.status = TrancheStatus.PAID
+    tranche.save(update_fields=["status"])
+    audit_record(
+        obj=award.application,
+        actor=actor,
+        action="tranche_paid",
+        changes={"tranche": tranche.number, "amount": str(tranche.due_amount), "on": str(paid_on)},
+    )
