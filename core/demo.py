@@ -51,6 +51,8 @@ STAFF = [
     DemoStaff("loan.analyst@bpl.demo", "Youssef", "El Amrani", "fr", (StaffRole.LOAN_ANALYST,)),
     DemoStaff("finance.officer@bpl.demo", "Isabelle", "Leroy", "fr", (StaffRole.FINANCE_OFFICER,)),
     DemoStaff("finance.approver@bpl.demo", "Bart", "Jacobs", "nl", (StaffRole.FINANCE_APPROVER,)),
+    # The second pair of eyes on payment orders above BPL_PAYMENT_SECOND_APPROVAL_ABOVE.
+    DemoStaff("finance.approver2@bpl.demo", "Nathalie", "Lemaire", "fr", (StaffRole.FINANCE_APPROVER,)),
     DemoStaff("auditor@bpl.demo", "Hélène", "Renard", "fr", (StaffRole.AUDITOR,)),
     DemoStaff("admin@bpl.demo", "Ahmed", "Mansouri", "fr", (StaffRole.ADMINISTRATOR,)),
 ]

@@ -77,6 +77,7 @@ def test_demo_data_gives_a_login_to_every_persona_and_is_idempotent(capsys):
     )
     assert grant_tasks.count() == 4
     self_check_loans()
+    self_check_finance()
 
 
 def self_check_loans() -> None:
@@ -92,3 +93,71 @@ def self_check_loans() -> None:
     assert [owed.total > 0 for owed in owed_by_installment(loan)] == [True]
     assert list(loan.drawdowns.order_by("number").values_list("status", flat=True)) == ["paid", "requested"]
     assert loan.application.convention.signed_document
+
+
+def self_check_finance() -> None:
+    """The finance demo (run twice above: nothing doubled): the year's credits, a payment order at every state, the
+    grant's advance paid through a downloaded batch and a camt.053 statement, an instalment repaid by its structured
+    communication, and one line left for the manual matching page."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from finance.models import (
+        BankStatement,
+        BudgetCredit,
+        BudgetLine,
+        MatchMethod,
+        OrderStatus,
+        PayableStatus,
+        PaymentBatch,
+        PaymentOrder,
+        StatementLine,
+    )
+    from finance.services.matching import left_to_match
+    from grants.models import Tranche, TrancheStatus
+    from loans.models import Loan
+
+    year = timezone.localdate().year
+    credited = set(BudgetCredit.objects.filter(year=year).values_list("budget_line__code", flat=True))
+    assert credited == set(BudgetLine.objects.values_list("code", flat=True))
+    assert sorted(PaymentOrder.objects.values_list("status", flat=True)) == [
+        "approved",
+        "paid",
+        "paid",
+        "prepared",
+        "rejected",
+    ]
+    # Waiting for both approvers (the demo has two besides the preparer).
+    waiting = PaymentOrder.objects.get(status=OrderStatus.PREPARED)
+    assert waiting.amount > settings.BPL_PAYMENT_SECOND_APPROVAL_ABOVE
+    assert (waiting.approvals_needed, waiting.first_approved_by_id) == (2, None)
+    approvers = User.objects.filter(groups__name=StaffRole.FINANCE_APPROVER).exclude(pk=waiting.prepared_by_id)
+    assert approvers.count() == 2
+    approved = PaymentOrder.objects.get(status=OrderStatus.APPROVED)
+    assert approved.visa_reference and approved.batch_id is None
+    rejected = PaymentOrder.objects.get(status=OrderStatus.REJECTED)
+    assert rejected.rejection_reason and rejected.rejected_by_id
+    assert rejected.payable.status == PayableStatus.DUE  # free for a corrected order
+    # The grant's advance: in the batch, paid with the bank's value date, its tranche paid.
+    batch = PaymentBatch.objects.get()
+    assert batch.downloaded_at is not None
+    advance = Tranche.objects.select_related("payable").get(number=1, payable__isnull=False)
+    assert advance.status == TrancheStatus.PAID
+    advance_order = PaymentOrder.objects.get(payable=advance.payable_id, status=OrderStatus.PAID)
+    assert advance_order.batch_id == batch.pk
+    for order in batch.orders.all():
+        (match,) = order.matches.select_related("line")
+        assert (order.status, match.method, match.amount) == (OrderStatus.PAID, MatchMethod.END_TO_END, order.amount)
+        assert order.paid_on == match.line.value_date == order.payable.paid_on < timezone.localdate()
+    # The bank's side: a statement per account; an instalment repaid, one line left to match by hand.
+    assert sorted(BankStatement.objects.values_list("account__purpose", "format")) == [
+        ("frbrtc", "camt053"),
+        ("payments", "camt053"),
+    ]
+    loan = Loan.objects.get()
+    (repaid,) = StatementLine.objects.filter(matches__method=MatchMethod.STRUCTURED)
+    (repayment_match,) = repaid.matches.all()
+    assert (repayment_match.loan_id, repayment_match.amount) == (loan.pk, repaid.amount)
+    assert repayment_match.repayment.amount == repaid.amount
+    left = [line for line in StatementLine.objects.all() if left_to_match(line) > 0]
+    assert len(left) == 1 and not left[0].matches.exists() and left[0].amount > 0

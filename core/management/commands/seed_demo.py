@@ -7,6 +7,7 @@ from schwifty import IBAN
 
 from core import demo
 from core.models import BankAccount, Membership, Organisation, User
+from core.money import format_eur
 from core.services.audit import audit_record
 
 
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         call_command("seed_grant_cases", verbosity=options.get("verbosity", 1))
         call_command("seed_loans", verbosity=options.get("verbosity", 1))
         call_command("seed_loan_cases", verbosity=options.get("verbosity", 1))
+        call_command("seed_programmes", verbosity=options.get("verbosity", 1))
+        call_command("seed_treasury_accounts", verbosity=options.get("verbosity", 1))
+        call_command("seed_demo_finance", verbosity=options.get("verbosity", 1))
         if not options["quiet_logins"]:
             self._print_logins()
 
@@ -80,4 +84,6 @@ class Command(BaseCommand):
         out("                    or read the current code with: .venv/bin/python manage.py otp_code EMAIL)")
         for staff in demo.STAFF:
             out(f"    {staff.email:<32} {', '.join(staff.roles)} [{staff.language}]")
+        threshold = format_eur(settings.BPL_PAYMENT_SECOND_APPROVAL_ABOVE)
+        out(f"                    (payment orders above {threshold} need two finance approvers, neither the preparer)")
         out("")
