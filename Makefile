@@ -57,7 +57,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 types: $(VENV)/.installed
-	$(VENV)/bin/mypy core workflows grants finance loans
+	$(VENV)/bin/mypy core workflows grants finance loans api
 
 check: setup
 	$(PY) manage.py check

@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", portal.health, name="health"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -35,5 +36,6 @@ urlpatterns += i18n_patterns(
     path("", include("grants.urls")),
     path("", include("loans.urls")),
     path("", include("core.urls_portal")),
+    path("account/tokens/", include("api.urls_portal")),
     prefix_default_language=True,
 )

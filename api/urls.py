@@ -1,0 +1,19 @@
+"""/api/v1/: outside the language prefix; the language comes from Accept-Language."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from api import calls
+from api.views_misc import not_found
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
+    path("calls/", calls.CallList.as_view(), name="call-list"),
+    path("calls/<slug:code>/", calls.CallDetail.as_view(), name="call-detail"),
+    # Last: any other path under /api/v1/ answers the API's 404 body, not the portal's HTML page.
+    re_path(r"^.*$", not_found, name="not-found"),
+]
