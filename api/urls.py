@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api import calls
+from api import calls, organisations
 from api.views_misc import not_found
 
 app_name = "api"
@@ -14,6 +14,9 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
     path("calls/", calls.CallList.as_view(), name="call-list"),
     path("calls/<slug:code>/", calls.CallDetail.as_view(), name="call-detail"),
+    path("organisations/", organisations.OrganisationList.as_view(), name="organisation-list"),
+    path("organisations/<int:id>/", organisations.OrganisationDetail.as_view(), name="organisation-detail"),
+    path("organisations/<int:id>/members/", organisations.MemberList.as_view(), name="organisation-members"),
     # Last: any other path under /api/v1/ answers the API's 404 body, not the portal's HTML page.
     re_path(r"^.*$", not_found, name="not-found"),
 ]

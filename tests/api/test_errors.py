@@ -61,7 +61,9 @@ def test_malformed_json_is_a_400(client_in):
 def test_a_huge_body_is_refused_before_it_is_read(client_in, settings):
     settings.API_MAX_JSON_BYTES = 100
     body = json.dumps({"amount": "1.00", "label": "x" * 200})
-    response = client_in.post("/api/v1/_test/echo/", data=body, content_type="application/json")
+    response = client_in.post(
+        "/api/v1/_test/echo/", data=body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 413
     assert "100 bytes" in response.json()["message"]
 

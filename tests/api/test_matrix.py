@@ -25,6 +25,10 @@ def everyone(status: int) -> dict[str, int]:
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/calls/"): everyone(200),
     ("GET", "/api/v1/calls/{code}/"): everyone(200),
+    # Organisations: the caller's own (staff who may view organisations: all); another one is a 404, never a 403.
+    ("GET", "/api/v1/organisations/"): {**everyone(200), "anonymous": 401},
+    ("GET", "/api/v1/organisations/{id}/"): {**everyone(200), "anonymous": 401, "other_commune_editor": 404},
+    ("GET", "/api/v1/organisations/{id}/members/"): {**everyone(200), "anonymous": 401, "other_commune_editor": 404},
 }
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -47,10 +51,10 @@ def test_every_endpoint_is_in_the_matrix():
 
 
 @pytest.fixture
-def path_values(db):
+def path_values(db, commune):
     """The objects the matrix calls on, owned by the commune (commune_editor's organisation)."""
     version = CallVersionFactory(published=True)
-    return {"code": version.call.code}
+    return {"code": version.call.code, "id": commune.pk}
 
 
 @pytest.fixture
