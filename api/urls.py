@@ -17,6 +17,7 @@ urlpatterns = [
     path("organisations/", organisations.OrganisationList.as_view(), name="organisation-list"),
     path("organisations/<int:id>/", organisations.OrganisationDetail.as_view(), name="organisation-detail"),
     path("organisations/<int:id>/members/", organisations.MemberList.as_view(), name="organisation-members"),
-    # Last: any other path under /api/v1/ answers the API's 404 body, not the portal's HTML page.
-    re_path(r"^.*$", not_found, name="not-found"),
+    # Last: any other path under /api/v1/ answers the API's 404 body, not the portal's HTML page. [\s\S], not ".":
+    # a path with a newline in it (%0A) must match too (an inline (?s) flag would break reverse()).
+    re_path(r"^[\s\S]*$", not_found, name="not-found"),
 ]
