@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError, NotPermitted
 from core.forms import apply_service_error
 from core.money import format_eur
-from core.roles import is_staff_member
+from core.views.access import require_staff_permission as _require
 from core.views.service_forms import submit
 from finance import selectors_bank as selectors
 from finance.models import BankStatement, LineMatch, StatementLine
@@ -59,11 +59,6 @@ class MatchForm(forms.Form):
     target_id = forms.IntegerField(min_value=1)
     installment_id = forms.IntegerField(min_value=1, required=False)
     amount = forms.CharField(label=gettext_lazy("Amount"), max_length=30, required=False)
-
-
-def _require(user, perm: str) -> None:
-    if not (is_staff_member(user) and user.has_perm(perm)):
-        raise PermissionDenied(_("Your staff roles do not allow this page."))
 
 
 # Statements -----------------------------------------------------------------------------------------------------

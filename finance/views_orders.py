@@ -27,8 +27,8 @@ from core.errors import ApplicationError, NotPermitted
 from core.forms import apply_service_error
 from core.models import BankAccount
 from core.ogm import ogm_display
-from core.roles import is_staff_member
 from core.selectors import audit_trail
+from core.views.access import require_staff_permission as _require
 from finance.forms_orders import ApproveForm, BatchForm, CreditForm, PrepareForm, RejectForm, new_token
 from finance.models import OrderStatus, Payable, PaymentBatch, PaymentOrder, TreasuryAccount
 from finance.models.bank import AccountPurpose
@@ -48,11 +48,6 @@ PAGE_SIZE = 50
 VIEW_ORDERS = "finance.view_paymentorder"
 VIEW_BATCHES = "finance.view_paymentbatch"
 VIEW_BUDGET = "finance.view_budgetcredit"
-
-
-def _require(user, perm: str) -> None:
-    if not (is_staff_member(user) and user.has_perm(perm)):
-        raise PermissionDenied(_("Your staff roles do not allow this page."))
 
 
 def _attempt(form: forms.Form, service: Callable[[dict[str, Any]], Any], perm: str, user) -> tuple[Any, int]:

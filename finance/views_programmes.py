@@ -5,7 +5,6 @@ financing plans). Views check the reader's rights, read the input, call one serv
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -16,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from core.downloads import private_attachment
 from core.models import Organisation, OrganisationKind
-from core.roles import is_staff_member
+from core.views.access import require_decision as _require_decision
+from core.views.access import require_staff_permission as _require
 from core.views.service_forms import submit
 from finance.forms_programmes import (
     AttachmentsForm,
@@ -44,17 +44,6 @@ from loans.models import Loan
 VIEW_TRANSFERS = "finance.view_paradigmtransfer"
 VIEW_WEPULSE = "finance.view_wepulsefinancingplan"
 PAGE_SIZE = 50
-
-
-def _require(user, perm: str) -> None:
-    if not (is_staff_member(user) and user.has_perm(perm)):
-        raise PermissionDenied(_("Your staff roles do not allow this page."))
-
-
-def _require_decision(decision: tuple[bool, str]) -> None:
-    allowed, reason = decision
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 # Paradigm transfers ---------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ bank's payment date, and those paid. Recording calls finance.services.payments.p
 loans or grants side in the same transaction (a loan's drawdown is booked and its schedule recomputed)."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core.roles import is_staff_member
+from core.views.access import require_staff_permission as _require
 from core.views.service_forms import submit
 from finance.models import Payable, PayableStatus, PaymentOrder
 from finance.services.payments import payable_mark_paid
@@ -22,11 +21,6 @@ PAID_SHOWN = 100  # the most recent payments; older ones are in the audit trail 
 class PaidOnForm(forms.Form):
     # Optional here so that the service's message ("give the bank's payment date") is the one people read.
     paid_on = forms.DateField(label=gettext_lazy("Bank payment date"), required=False)
-
-
-def _require(user, perm: str) -> None:
-    if not (is_staff_member(user) and user.has_perm(perm)):
-        raise PermissionDenied(_("Your staff roles do not allow this page."))
 
 
 def _context(request: HttpRequest, *, failed: Payable | None = None, form: PaidOnForm | None = None) -> dict:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.downloads import private_attachment
-from core.roles import is_staff_member
+from core.views.access import require_staff_permission as _require
 from core.views.service_forms import submit
 from finance.models import ReconciliationWorkbook, WorkbookStatus
 from finance.services.workbooks import PERMISSION, workbook_request
@@ -28,11 +28,6 @@ class WorkbookForm(forms.Form):
     # Plain fields: the service checks the range and says so in the user's language.
     year = forms.CharField(label=gettext_lazy("Budget year"), required=False)
     language = forms.ChoiceField(label=gettext_lazy("Language of the workbook"), choices=settings.LANGUAGES)
-
-
-def _require(user, perm: str) -> None:
-    if not (is_staff_member(user) and user.has_perm(perm)):
-        raise PermissionDenied(_("Your staff roles do not allow this page."))
 
 
 def _visible(request: HttpRequest, pk: int) -> ReconciliationWorkbook:

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.models import User
-from core.roles import is_staff_member
+from core.views.access import require_staff_permission as _require
 from core.views.service_forms import submit
 from grants.dashboard import call_dashboard, current_version
 from grants.display import text
@@ -32,11 +31,6 @@ from grants.ranking import call_ranking
 from grants.scoring import NA
 from grants.selectors import application_for_user
 from grants.services.review import free_slots, possible_reviewers, reviewers_assign
-
-
-def _require(user, perm: str) -> None:
-    if not (is_staff_member(user) and user.has_perm(perm)):
-        raise PermissionDenied(_("Your staff roles do not allow this page."))
 
 
 def _points(rate: Decimal | None) -> Decimal | None:

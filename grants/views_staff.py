@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError, NotPermitted
 from core.models import Organisation, OrganisationKind
 from core.permissions import can_view_audit
-from core.roles import is_staff_member
 from core.selectors import audit_trail
+from core.views.access import require_staff_permission as _require
 from core.views.service_forms import render_form, submit
 from grants.diff import snapshot_diff
 from grants.display import display_answers, text
@@ -38,11 +38,6 @@ from grants.views_review import reviewers_section
 STAFF_PAGE_SIZE = 50
 LAYOUT = StaffFormLayout()
 PREVIEW_LANGUAGES = [("fr", "Français"), ("nl", "Nederlands")]
-
-
-def _require(user, perm: str) -> None:
-    if not (is_staff_member(user) and user.has_perm(perm)):
-        raise PermissionDenied(_("Your staff roles do not allow this page."))
 
 
 def _require_manager(user) -> None:

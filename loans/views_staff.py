@@ -7,27 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, NotPermitted
 from core.i18n import pick
-from core.roles import is_staff_member
 from grants.forms_staff import StaffFormLayout
 
 STAFF_PAGE_SIZE = 50
 LAYOUT = StaffFormLayout()
-
-
-def require(user, perm: str) -> None:
-    if not (is_staff_member(user) and user.has_perm(perm)):
-        raise PermissionDenied(_("Your staff roles do not allow this page."))
-
-
-def require_decision(decision: tuple[bool, str]) -> None:
-    """A loans.permissions check (allowed, reason) that must pass to see the page."""
-    allowed, reason = decision
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 def int_or_none(raw: str | None) -> int | None:

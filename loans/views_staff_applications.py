@@ -17,11 +17,12 @@ from core.models import Organisation
 from core.money import MoneyField
 from core.permissions import can_view_audit
 from core.selectors import audit_trail
+from core.views.access import require_staff_permission as require
 from loans.models import LoanApplication, LoanApplicationStatus, LoanProduct
 from loans.selectors import loan_application_for_user
 from loans.services.applications import documents_present
 from loans.services.capacity import capacity_of
-from loans.views_staff import STAFF_PAGE_SIZE, int_or_none, label_of, require
+from loans.views_staff import STAFF_PAGE_SIZE, int_or_none, label_of
 
 VIEW = "loans.view_loanapplication"
 ZERO = Decimal("0.00")

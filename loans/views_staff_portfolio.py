@@ -5,9 +5,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.views.access import require_staff_permission as require
 from loans import exports
 from loans.portfolio import portfolio, twelve_months_after
-from loans.views_staff import require
 
 VIEW = "loans.view_loan"
 

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 from core.models import OrganisationKind
 from core.permissions import can_view_audit
 from core.selectors import audit_trail
+from core.views.access import require_decision
+from core.views.access import require_staff_permission as require
 from core.views.service_forms import render_form, submit
 from loans.forms_staff import ProductCreateForm, ProductVersionForm, ShareTableForm, allocation_choices
 from loans.models import LoanProduct, LoanProductVersion, ProductStatus
@@ -19,7 +21,7 @@ from loans.permissions import can_manage_products
 from loans.portfolio import capacity_table
 from loans.services import products as product_services
 from loans.services.capacity import share_table_import
-from loans.views_staff import LAYOUT, STAFF_PAGE_SIZE, attempt, label_of, problems_of, require, require_decision
+from loans.views_staff import LAYOUT, STAFF_PAGE_SIZE, attempt, label_of, problems_of
 
 VIEW = "loans.view_loanproductversion"
 

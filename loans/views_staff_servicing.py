@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from core.models import Organisation
 from core.money import format_eur
 from core.ogm import ogm_display
+from core.views.access import require_staff_permission as require
 from core.views.service_forms import submit
 from loans import exports
 from loans.forms_staff import DrawdownRefusalForm, RepaymentForm, ReversalForm, WriteOffForm, new_token
@@ -30,7 +31,7 @@ from loans.portfolio import installment_rows, with_figures
 from loans.selectors import loan_for_user
 from loans.services.drawdowns import drawdown_approve, drawdown_reject
 from loans.services.repayments import event_reverse, repayment_record, write_off_record
-from loans.views_staff import STAFF_PAGE_SIZE, attempt, int_or_none, require
+from loans.views_staff import STAFF_PAGE_SIZE, attempt, int_or_none
 
 VIEW = "loans.view_loan"
 REVERSIBLE = (EntryKind.REPAYMENT, EntryKind.PREPAYMENT, EntryKind.WRITE_OFF)

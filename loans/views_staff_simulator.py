@@ -7,12 +7,12 @@ from decimal import Decimal
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from core.views.access import require_decision
 from core.views.service_forms import render_form
 from loans.forms_staff import SimulatorForm
 from loans.management.commands.loan_schedule import CSV_HEADER
 from loans.permissions import can_analyse
 from loans.schedules import Drawdown, Line, ScheduleError, build_schedule
-from loans.views_staff import require_decision
 
 TOTALS = ("payment", "interest", "principal")
 
