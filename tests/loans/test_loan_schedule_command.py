@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 REFERENCE = [
     "--principal",
@@ -23,6 +24,13 @@ REFERENCE = [
     "--start",
     "2026-01-01",
 ]
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages asserted here are the English ones, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def run(*args: str, **options) -> str:

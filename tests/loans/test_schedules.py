@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy_financial as npf
 import pytest
+from django.utils import translation
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,13 @@ D = Decimal
 START = date(2026, 1, 1)
 MILLION = D("1000000.00")
 CENT = 0.01
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages asserted here are the English ones, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def terms(**changes) -> Terms:
