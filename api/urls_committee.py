@@ -1,0 +1,5 @@
+"""API routes: committee (joined into api/urls.py before the JSON 404)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
