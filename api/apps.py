@@ -7,4 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = _("API")
 
     def ready(self) -> None:
-        from api import schema  # noqa: F401  (registers the OpenAPI descriptions of our authentication)
+        from api import (  # noqa: F401
+            housekeeping,  # registers the Celery task that purges old Idempotency-Key answers
+            schema,  # registers the OpenAPI descriptions of our authentication
+        )

@@ -55,7 +55,7 @@ class IdempotencyRecord(models.Model):
     request_hash = models.CharField(_("SHA-256 of the request body"), max_length=64)
     response_status = models.PositiveSmallIntegerField(_("response status"))
     response_body = models.JSONField(_("response body"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)  # the nightly purge
 
     class Meta:
         verbose_name = _("idempotency record")

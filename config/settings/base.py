@@ -186,6 +186,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "workflows-tick": {"task": "workflows.tick", "schedule": 60.0},
     # Loan instalments fall due and due notices go out, once a day before the working day.
     "loans-daily": {"task": "loans.daily", "schedule": crontab(hour=6, minute=30)},
+    # Idempotency-Key answers older than API_IDEMPOTENCY_KEEP_DAYS, at night.
+    "api-purge-idempotency": {"task": "api.purge_idempotency_records", "schedule": crontab(hour=3, minute=15)},
 }
 
 REST_FRAMEWORK = {
@@ -233,6 +235,9 @@ SPECTACULAR_SETTINGS = {
 # Personal API tokens last at most this long; JSON bodies larger than this are refused with 413.
 API_TOKEN_MAX_DAYS = 365
 API_MAX_JSON_BYTES = 1024 * 1024
+# How long a POST's first answer is kept for replays of its Idempotency-Key. Clients retry within minutes or hours; a
+# month covers a retry after a long outage. After that the same key runs as a new request.
+API_IDEMPOTENCY_KEEP_DAYS = 30
 
 VIEWFLOW: dict[str, object] = {}
 
