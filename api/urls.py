@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("api.urls_applications")),
     path("", include("api.urls_tasks")),
     path("", include("api.urls_committee")),
+    path("", include("api.urls_review")),
     path("", include("api.urls_loans")),
     path("", include("api.urls_finance")),
     # Last: any other path under /api/v1/ answers the API's 404 body, not the portal's HTML page. [\s\S], not ".":

@@ -11,10 +11,10 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from tests.api.matrix import PERSONAS, applications, committee, core, finance, loans, tasks
+from tests.api.matrix import PERSONAS, applications, committee, core, finance, loans, review, tasks
 from tests.factories import UserFactory
 
-AREAS: list[ModuleType] = [core, applications, tasks, committee, loans, finance]
+AREAS: list[ModuleType] = [core, applications, review, tasks, committee, loans, finance]
 
 AREA_OF: dict[tuple[str, str], ModuleType] = {}
 for _area in AREAS:
