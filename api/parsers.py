@@ -1,4 +1,5 @@
-"""A JSON parser that refuses bodies over API_MAX_JSON_BYTES before reading them into memory.
+"""Parsers with limits: JSON bodies over API_MAX_JSON_BYTES are refused before they are read into memory, and forms
+over Django's field, file or size limits get the API's error body.
 
 DRF reads the request stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not protect JSON bodies.
 """
@@ -6,8 +7,10 @@ DRF reads the request stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE doe
 import io
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils.translation import gettext as _
 from rest_framework import parsers
+from rest_framework.exceptions import ParseError
 
 from api.errors import PayloadTooLarge
 
@@ -24,3 +27,26 @@ class LimitedJSONParser(parsers.JSONParser):
         if len(body) > limit:
             raise too_large
         return super().parse(io.BytesIO(body), media_type, parser_context)
+
+
+def _refuse_limits(parse):
+    """Django refuses too many fields or files, or too big a form, with a SuspiciousOperation, which would reach the
+    caller as Django's HTML 400 page; the API answers its own error body instead."""
+
+    def wrapper(self, stream, media_type=None, parser_context=None):
+        try:
+            return parse(self, stream, media_type, parser_context)
+        except RequestDataTooBig:
+            raise PayloadTooLarge(_("The body is larger than the server accepts.")) from None
+        except (TooManyFieldsSent, TooManyFilesSent):
+            raise ParseError(_("The form has more fields or files than the server accepts.")) from None
+
+    return wrapper
+
+
+class LimitedFormParser(parsers.FormParser):
+    parse = _refuse_limits(parsers.FormParser.parse)
+
+
+class LimitedMultiPartParser(parsers.MultiPartParser):
+    parse = _refuse_limits(parsers.MultiPartParser.parse)

@@ -203,8 +203,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": [
         "api.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "api.parsers.LimitedFormParser",
+        "api.parsers.LimitedMultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
@@ -231,6 +231,22 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
+    # One name per choice set: fields called "status", "kind", "method" or "purpose" exist on many resources, and
+    # without these the generator names their enums after a hash (StatusEebEnum), which changes when a choice does.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "core.models.organisations.OrganisationKind",
+        "ApplicationStatusEnum": "grants.models.applications.ApplicationStatus",
+        "AwardStatusEnum": "grants.models.awards.AwardStatus",
+        "JustificationStatusEnum": "grants.models.awards.JustificationStatus",
+        "SessionStatusEnum": "grants.models.committee.SessionStatus",
+        "LoanApplicationStatusEnum": "loans.models.applications.LoanApplicationStatus",
+        "LoanStatusEnum": "loans.models.loans.LoanStatus",
+        "LoanKindEnum": "loans.models.products.LoanKind",
+        "ScheduleMethodEnum": "loans.models.products.Method",
+        "AccountPurposeEnum": "finance.models.bank.AccountPurpose",
+        "TransferPurposeEnum": "finance.models.programmes.TransferPurpose",
+        "PayableKindEnum": "api.finance_orders.KINDS",
+    },
 }
 # Personal API tokens last at most this long; JSON bodies larger than this are refused with 413.
 API_TOKEN_MAX_DAYS = 365
