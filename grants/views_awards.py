@@ -30,17 +30,23 @@ from grants.models import (
     Application,
     Award,
     AwardStatus,
-    DecisionLetter,
     ExpenseLine,
     Justification,
     JustificationStatus,
     Tranche,
-    TrancheKind,
-    TrancheStatus,
 )
-from grants.permissions import PREPARERS, can_view_application
+from grants.permissions import PREPARERS
 from grants.rendering import format_rate
-from grants.selectors import application_for_user
+from grants.selectors import (
+    VISIBLE_AWARD,
+    advance_to_claim,
+    award_for_user,
+    expense_line_for_user,
+    justification_outcome,
+    letter_for_user,
+    may_see_award_of,
+    tranche_for_user,
+)
 from grants.services.tranches import (
     expense_line_add,
     expense_line_remove,
@@ -51,11 +57,10 @@ from grants.services.tranches import (
 from grants.views_files import _attachment
 from grants.views_portal import _render_readonly
 
-VISIBLE_AWARD = (AwardStatus.COMMITTED, AwardStatus.CLOSED)  # the organisation hears of an award once committed
 LINE_FIELDS = ("invoice_reference", "supplier", "amount", "paid_on")
 
 
-# --- reads, scoped to who may see them ------------------------------------------------------------------------------
+# --- reads, scoped to who may see them (grants.selectors) -----------------------------------------------------------
 
 
 def _role(user, application: Application) -> str | None:
@@ -66,19 +71,9 @@ def _role(user, application: Application) -> str | None:
     )
 
 
-def _visible(user, application: Application | None) -> bool:
-    if application is None or not getattr(user, "is_authenticated", False):
-        return False
-    return can_view_application(user, application)[0]
-
-
 def _award_or_404(user, award_id: int) -> Award:
-    award = (
-        Award.objects.select_related("application__organisation", "application__call_version__call")
-        .filter(pk=award_id, status__in=VISIBLE_AWARD)
-        .first()
-    )
-    if award is None or not _visible(user, award.application):
+    award = award_for_user(user, award_id)
+    if award is None:
         raise Http404(_("No such grant."))
     return award
 
@@ -89,15 +84,12 @@ def _status_code(error: ApplicationError) -> int:
 
 def _tranche_rows(award: Award, tranches: list[Tranche], role: str | None) -> list[dict[str, Any]]:
     """The tranches as shown, with the claim button on the next advance to claim (the service decides in the end)."""
-    next_advance = next(
-        (t for t in tranches if t.kind == TrancheKind.ADVANCE and t.status == TrancheStatus.PLANNED), None
-    )
-    claimable = award.status == AwardStatus.COMMITTED and next_advance is not None
+    next_advance = advance_to_claim(award, tranches)
     return [
         {
             "tranche": tranche,
             "share": format_rate(tranche.share / 100),
-            "claimable": claimable and tranche is next_advance,
+            "claimable": tranche is next_advance,
             "may_claim": role == MembershipRole.SIGNATORY,
         }
         for tranche in tranches
@@ -107,7 +99,7 @@ def _tranche_rows(award: Award, tranches: list[Tranche], role: str | None) -> li
 def award_summary(user, application: Application) -> dict[str, Any]:
     """What the application page shows after the decision: the letters and, once committed, the award with its
     tranches. Nothing for people who see the application without being members or staff (reviewers)."""
-    if not _visible(user, application):
+    if not may_see_award_of(user, application):
         return {}
     award = Award.objects.filter(application=application, status__in=VISIBLE_AWARD).first()
     role = _role(user, application)
@@ -131,8 +123,8 @@ def _content_type(name: str) -> str:
 
 @login_required
 def letter_download(request: HttpRequest, letter_id: int) -> FileResponse:
-    letter = DecisionLetter.objects.select_related("application").filter(pk=letter_id).first()
-    if letter is None or not letter.file or not _visible(request.user, letter.application):
+    letter = letter_for_user(request.user, letter_id)
+    if letter is None:
         raise Http404(_("No such letter."))
     name = f"{letter.application.reference}-{letter.kind}-{letter.language}.pdf"
     return _attachment(letter.file, name, "application/pdf")
@@ -140,8 +132,8 @@ def letter_download(request: HttpRequest, letter_id: int) -> FileResponse:
 
 @login_required
 def expense_proof_download(request: HttpRequest, line_id: int) -> FileResponse:
-    line = ExpenseLine.objects.select_related("justification__award__application").filter(pk=line_id).first()
-    if line is None or not _visible(request.user, line.justification.award.application):
+    line = expense_line_for_user(request.user, line_id)
+    if line is None:
         raise Http404(_("No such document."))
     return _attachment(line.proof, line.proof_name, _content_type(line.proof_name))
 
@@ -161,11 +153,10 @@ def justification_report_download(request: HttpRequest, award_id: int) -> FileRe
 @login_required
 @require_POST
 def tranche_claim_view(request: HttpRequest, tranche_id: int) -> HttpResponse:
-    tranche = Tranche.objects.select_related("award").filter(pk=tranche_id).first()
-    application = application_for_user(request.user, tranche.award.application_id) if tranche else None
-    if tranche is None or tranche.award.status not in VISIBLE_AWARD or not _visible(request.user, application):
+    tranche = tranche_for_user(request.user, tranche_id)
+    if tranche is None:
         raise Http404(_("No such tranche."))
-    assert application is not None  # _visible refuses None
+    application = tranche.award.application
     try:
         claimed = tranche_claim(actor=request.user, tranche_id=tranche.pk)
     except ApplicationError as error:
@@ -189,20 +180,6 @@ def _page(award: Award, anchor: str = "") -> str:
     return reverse("grants:justification", args=[award.pk]) + anchor
 
 
-def _outcome(justification: Justification, tranches: list[Tranche]) -> dict[str, Any]:
-    """After the check: what was accepted, and what the service made due (the balance) or to recover."""
-    balance = next((t for t in tranches if t.kind == TrancheKind.BALANCE), None)
-    made_due = (TrancheStatus.DUE, TrancheStatus.PAID)
-    paying = balance is not None and balance.status in made_due
-    advanced = [t.due_amount for t in tranches if t.kind == TrancheKind.ADVANCE and t.status in made_due]
-    return {
-        "accepted_total": justification.accepted_total or Decimal("0.00"),
-        "advanced": sum((amount for amount in advanced if amount is not None), Decimal("0.00")),
-        "balance_due": balance.due_amount if paying and balance else None,
-        "to_recover": justification.to_recover if justification.to_recover else None,
-    }
-
-
 def _justification_context(request: HttpRequest, award: Award) -> dict[str, Any]:
     role = _role(request.user, award.application)
     justification = Justification.objects.filter(award=award).first()
@@ -220,7 +197,7 @@ def _justification_context(request: HttpRequest, award: Award) -> dict[str, Any]
         "declared_total": sum((line.amount for line in lines), Decimal("0.00")),
         "tranches": _tranche_rows(award, tranches, role),
         "checked": checked,
-        "outcome": _outcome(justification, tranches) if justification and checked else None,
+        "outcome": justification_outcome(justification, tranches) if justification and checked else None,
         "draft": draft,
         "member": role is not None,
         "may_edit": draft and role in PREPARERS,

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -29,7 +29,7 @@ from grants.models import Application, ApplicationStatus, Call, CallStatus, Call
 from grants.permissions import can_extend_deadline, can_manage_calls
 from grants.rendering import form_sections
 from grants.schema import SchemaError, validate_schema
-from grants.selectors import application_for_user
+from grants.selectors import application_for_user, applications_for_staff
 from grants.services import calls as call_services
 from grants.services.applications import documents_present
 from grants.services.submission import deadline_extend, effective_deadline
@@ -260,17 +260,6 @@ def _int_or_none(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() else None
 
 
-def _applications(*, call_id: int | None, status: str, organisation_id: int | None) -> QuerySet[Application]:
-    applications = Application.objects.select_related("call_version__call", "organisation")
-    if call_id:
-        applications = applications.filter(call_version__call_id=call_id)
-    if status:
-        applications = applications.filter(status=status)
-    if organisation_id:
-        applications = applications.filter(organisation_id=organisation_id)
-    return applications.order_by(F("submitted_at").desc(nulls_last=True), "-created_at", "-pk")
-
-
 def application_list(request: HttpRequest) -> HttpResponse:
     _require(request.user, "grants.view_application")
     call_id = _int_or_none(request.GET.get("call"))
@@ -278,7 +267,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ApplicationStatus.values:
         status = ""
-    applications = _applications(call_id=call_id, status=status, organisation_id=organisation_id)
+    applications = applications_for_staff(call_id=call_id, status=status, organisation_id=organisation_id)
     context = {
         "page": Paginator(applications, STAFF_PAGE_SIZE).get_page(request.GET.get("page")),
         "call_id": call_id,

@@ -37,15 +37,20 @@ def application_create(*, actor, call_version_id: int, organisation_id: int) -> 
     return application
 
 
-def _locked_for_edit(actor, application_id: int) -> Application:
-    application = (
-        Application.objects.select_for_update(of=("self",)).select_related("call_version").get(pk=application_id)
-    )
+def edit_check(actor, application: Application) -> None:
+    """Refuse a change the person may not make: NotPermitted for their role, TransitionNotAllowed once submitted."""
     allowed, reason = can_edit_application(actor, application)
     if not allowed:
         if application.is_editable:
             raise NotPermitted(reason)
         raise TransitionNotAllowed(reason)
+
+
+def _locked_for_edit(actor, application_id: int) -> Application:
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("call_version").get(pk=application_id)
+    )
+    edit_check(actor, application)
     return application
 
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
-from core.models import Membership, MembershipRole
 from core.money import to_cents
 from core.roles import is_staff_member
 from core.services.audit import audit_record
@@ -31,16 +30,9 @@ from grants.models import (
     TrancheKind,
     TrancheStatus,
 )
+from grants.permissions import can_claim_advance, can_prepare_justification, can_submit_justification
 from grants.schema import parse_decimal
 from grants.signals import justification_submitted
-
-
-def _role(user, award: Award) -> str | None:
-    return (
-        Membership.objects.filter(user=user, organisation_id=award.application.organisation_id)
-        .values_list("role", flat=True)
-        .first()
-    )
 
 
 def _locked_award(award_id: int) -> Award:
@@ -76,8 +68,9 @@ def tranche_claim(*, actor, tranche_id: int) -> Tranche:
     """A signatory files the signed claim for an advance: the advance becomes due (handed to finance)."""
     award_id = Tranche.objects.values_list("award_id", flat=True).get(pk=tranche_id)
     award = _locked_award(award_id)
-    if _role(actor, award) != MembershipRole.SIGNATORY:
-        raise NotPermitted(_("Only a signatory of the organisation signs a claim."))
+    allowed, reason = can_claim_advance(actor, award.application.organisation_id)
+    if not allowed:
+        raise NotPermitted(reason)
     tranche = Tranche.objects.select_for_update().get(pk=tranche_id)
     if tranche.kind != TrancheKind.ADVANCE or tranche.status != TrancheStatus.PLANNED:
         raise TransitionNotAllowed(_("This tranche cannot be claimed."))
@@ -98,8 +91,9 @@ def tranche_claim(*, actor, tranche_id: int) -> Tranche:
 
 
 def _preparer(actor, award: Award) -> None:
-    if _role(actor, award) not in (MembershipRole.EDITOR, MembershipRole.SIGNATORY):
-        raise NotPermitted(_("Only an editor or a signatory of the organisation prepares the justification."))
+    allowed, reason = can_prepare_justification(actor, award.application.organisation_id)
+    if not allowed:
+        raise NotPermitted(reason)
 
 
 def _draft_justification(award: Award) -> Justification:
@@ -179,8 +173,9 @@ def justification_report_set(*, actor, award_id: int, upload: UploadedFile) -> J
 @transaction.atomic
 def justification_submit(*, actor, award_id: int) -> Justification:
     award = _locked_award(award_id)
-    if _role(actor, award) != MembershipRole.SIGNATORY:
-        raise NotPermitted(_("Only a signatory of the organisation submits the justification."))
+    allowed, reason = can_submit_justification(actor, award.application.organisation_id)
+    if not allowed:
+        raise NotPermitted(reason)
     justification = _draft_justification(award)
     missing = []
     if not justification.lines.exists():
@@ -215,7 +210,10 @@ def justification_check(*, actor, award_id: int, decisions: dict[int, dict]) -> 
     if justification.status != JustificationStatus.SUBMITTED:
         raise TransitionNotAllowed(_("This justification is not waiting for a check."))
     lines = list(justification.lines.select_for_update())
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {
+        f"line_{pk}": [_("This line is not in the justification.")]
+        for pk in set(decisions) - {line.pk for line in lines}
+    }
     for line in lines:
         decision = decisions.get(line.pk) or {}
         if decision.get("status") not in (LineStatus.ACCEPTED, LineStatus.REJECTED):
