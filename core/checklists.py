@@ -6,6 +6,12 @@ from core.errors import InvalidInput
 
 
 def checked_criteria(checklist: list[dict], criteria: dict) -> list[dict]:
+    unknown = sorted(set(criteria) - {item["code"] for item in checklist})
+    if unknown:
+        raise InvalidInput(
+            _("This criterion is not on the checklist."),
+            extra={"fields": {f"criterion_{code}": [] for code in unknown}},
+        )
     checked = []
     missing_reason = []
     for item in checklist:

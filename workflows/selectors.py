@@ -77,6 +77,18 @@ def team_tasks(filters: TaskFilters = TaskFilters()) -> QuerySet[Task]:
     return _by_deadline(_filtered(tasks, filters))
 
 
+def task_for_staff(user, task_id: int) -> Task | None:
+    """One human task of a case, for staff who may see cases (the case page lists every task of its case)."""
+    if not (is_staff_member(user) and user.has_perm("workflows.view_case")):
+        return None
+    return with_subjects(_base().filter(pk=task_id)).first()
+
+
+def with_subjects(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Fetch what each case is about (the application) in one query per kind of object, not one per task."""
+    return tasks.prefetch_related("process__case__artifact")
+
+
 def case_for_staff(user, case_id: int) -> Case | None:
     if not (is_staff_member(user) and user.has_perm("workflows.view_case")):
         return None

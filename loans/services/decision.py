@@ -47,7 +47,12 @@ def _locked(application_id: int, status: str, message) -> LoanApplication:
 def _amounts(application: LoanApplication, amounts: dict, *, field: str) -> dict[int, Decimal]:
     """An amount per project, each above zero (or zero to leave a project out) and within what was requested."""
     cleaned, errors = {}, {}
-    for project in application.projects.all():
+    projects = list(application.projects.all())
+    known = {str(project.pk) for project in projects}
+    for key in amounts:
+        if str(key) not in known:
+            errors[f"{field}_{key}"] = [_("This project is not in the application.")]
+    for project in projects:
         raw = amounts.get(project.pk, amounts.get(str(project.pk)))
         try:
             amount = to_cents(str(raw).replace(",", "."))
