@@ -24,6 +24,14 @@ def can_manage_calls(user) -> Decision:
     return False, _("Only call managers prepare and publish calls.")
 
 
+def can_record_sessions(user) -> Decision:
+    """The committee's secretary (and administrators) plan sessions and record their agenda, attendance, recusals,
+    decisions and closing; committee members, call managers and auditors only read them."""
+    if is_staff_member(user) and user.has_perm("grants.change_committeesession"):
+        return OK
+    return False, _("Only the committee's secretary records sessions.")
+
+
 def can_apply(user, organisation: Organisation, version: CallVersion) -> Decision:
     if _role(user, organisation.pk) not in PREPARERS:
         return False, _("Only an editor or a signatory of the organisation prepares its applications.")
@@ -55,6 +63,26 @@ def can_edit_application(user, application: Application) -> Decision:
 def can_submit(user, application: Application) -> Decision:
     if _role(user, application.organisation_id) != MembershipRole.SIGNATORY:
         return False, _("Only a signatory of the organisation submits: ask one to sign.")
+    return OK
+
+
+def can_prepare_justification(user, organisation_id: int) -> Decision:
+    """Expense lines and the activity report of an award of the organisation."""
+    if _role(user, organisation_id) not in PREPARERS:
+        return False, _("Only an editor or a signatory of the organisation prepares the justification.")
+    return OK
+
+
+def can_claim_advance(user, organisation_id: int) -> Decision:
+    """A claim commits the organisation: its signatories sign it."""
+    if _role(user, organisation_id) != MembershipRole.SIGNATORY:
+        return False, _("Only a signatory of the organisation signs a claim.")
+    return OK
+
+
+def can_submit_justification(user, organisation_id: int) -> Decision:
+    if _role(user, organisation_id) != MembershipRole.SIGNATORY:
+        return False, _("Only a signatory of the organisation submits the justification.")
     return OK
 
 

@@ -5,18 +5,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, NotPermitted
-from core.models import User
-from core.roles import is_staff_member
 from core.views.service_forms import render_form, submit
 from grants.forms_staff import BrusselsDateTimeField, MoneyInputField
 from grants.models import (
@@ -25,6 +21,15 @@ from grants.models import (
     ItemDecision,
     SessionItem,
     SessionStatus,
+)
+from grants.permissions import can_record_sessions
+from grants.selectors_committee import (
+    committee_members,
+    committee_session,
+    committee_sessions,
+    minutes_file,
+    minutes_filename,
+    session_items,
 )
 from grants.services import committee
 from grants.views_files import _attachment
@@ -38,14 +43,7 @@ MINUTES_LANGUAGES = {"fr": "Français", "nl": "Nederlands"}  # each language nam
 
 def _may_record(user) -> bool:
     """Whether to offer the secretary's forms; grants.services.committee decides what they may actually do."""
-    return is_staff_member(user) and user.has_perm("grants.change_committeesession")
-
-
-def committee_members() -> QuerySet[User]:
-    holds = Q(groups__permissions__codename="sit_on_committee", groups__permissions__content_type__app_label="grants")
-    return (
-        User.objects.filter(holds, is_active=True, is_staff=True).distinct().order_by("last_name", "first_name", "pk")
-    )
+    return can_record_sessions(user)[0]
 
 
 class MemberChoices(forms.ModelMultipleChoiceField):
@@ -104,11 +102,7 @@ class DecisionForm(forms.Form):
 def session_list(request: HttpRequest) -> HttpResponse:
     _require(request.user, "grants.view_committeesession")
     call_id = request.GET.get("call", "")
-    sessions = (
-        CommitteeSession.objects.select_related("call", "loan_product")
-        .annotate(item_count=Count("items", distinct=True), member_count=Count("members", distinct=True))
-        .order_by("call__code", "loan_product__code", "-held_at", "-pk")
-    )
+    sessions = committee_sessions().order_by("call__code", "loan_product__code", "-held_at", "-pk")
     if call_id.isdigit():
         sessions = sessions.filter(call_id=int(call_id))
     context = {
@@ -168,20 +162,15 @@ def _session_context(request: HttpRequest, session: CommitteeSession, **failed: 
     own forms), or the bound `decision_form` / `recusal_form` of item `item_id`."""
     members = list(session.members.order_by("last_name", "first_name", "pk"))
     present = dict(session.attendance.values_list("member_id", "present"))
+    present_ids = {member_id for member_id, is_present in present.items() if is_present}
     may_record = session.status == SessionStatus.PLANNED and _may_record(request.user)
-    items = list(
-        session.items.select_related(
-            "application__organisation", "application__call_version", "loan_application__organisation"
-        )
-        .prefetch_related("recusals__member", "loan_application__projects")
-        .order_by("position")
-    )
+    items = list(session_items(session))
     rows = []
     for item in items:
         own = failed.get("item_id") == item.pk
         decision_form = failed.get("decision_form") if own else None
         recusal_form = failed.get("recusal_form") if own else None
-        taking_part = committee.voting_members(item)  # the count item_decide checks the quorum against
+        taking_part = committee.voting_members(item, present_ids)  # the count item_decide checks the quorum against
         rows.append(
             {
                 "item": item,
@@ -213,7 +202,10 @@ def _session_context(request: HttpRequest, session: CommitteeSession, **failed: 
 
 def _session_or_404(request: HttpRequest, pk: int) -> CommitteeSession:
     _require(request.user, "grants.view_committeesession")
-    return get_object_or_404(CommitteeSession.objects.select_related("call", "loan_product", "secretary"), pk=pk)
+    session = committee_session(pk)
+    if session is None:
+        raise Http404(_("No such session."))
+    return session
 
 
 def _render_session(request: HttpRequest, session: CommitteeSession, status: int = 200, **failed: Any) -> HttpResponse:
@@ -333,8 +325,7 @@ def item_decision(request: HttpRequest, item_pk: int) -> HttpResponse:
 
 def session_minutes(request: HttpRequest, pk: int, language: str) -> FileResponse:
     session = _session_or_404(request, pk)
-    minutes = getattr(session, f"minutes_{language}") if language in MINUTES_LANGUAGES else None
-    if session.status != SessionStatus.CLOSED or not minutes:
+    minutes = minutes_file(session, language)
+    if minutes is None:
         raise Http404(_("No such minutes."))
-    name = f"minutes-{session.subject_code}-{timezone.localtime(session.held_at):%Y%m%d}-{language}.pdf"
-    return _attachment(minutes, name, "application/pdf")
+    return _attachment(minutes, minutes_filename(session, language), "application/pdf")

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from core.models import User
 from core.money import format_eur, to_cents
-from core.roles import is_staff_member
 from core.services.audit import audit_record
 from finance.models import Envelope
 from finance.services.commitments import committed_total
@@ -26,6 +25,7 @@ from grants.models import (
     SessionItem,
     SessionStatus,
 )
+from grants.permissions import can_record_sessions
 from grants.ranking import call_ranking
 from grants.services.awards import award_create, envelope_code
 from grants.signals import session_closed
@@ -35,8 +35,9 @@ from loans.signals import loan_opinion_given
 
 
 def _require_secretary(actor) -> None:
-    if not (is_staff_member(actor) and actor.has_perm("grants.change_committeesession")):
-        raise NotPermitted(_("Only the committee's secretary records sessions."))
+    allowed, reason = can_record_sessions(actor)
+    if not allowed:
+        raise NotPermitted(reason)
 
 
 def _members(ids: list[int]) -> list[User]:
@@ -73,9 +74,16 @@ def session_create(
             _("The quorum must be between 1 and the number of members (%(count)s).") % {"count": len(members)},
             extra={"fields": {"quorum": []}},
         )
+    call = Call.objects.filter(pk=call_id).first() if call_id else None
+    product = LoanProduct.objects.filter(pk=loan_product_id).first() if loan_product_id else None
+    if call is None and product is None:  # an id that names nothing (the page only offers existing ones)
+        field = "call" if call_id else "loan_product"
+        raise InvalidInput(
+            _("Choose the call or the loan product the session is about."), extra={"fields": {field: []}}
+        )
     session = CommitteeSession.objects.create(
-        call=Call.objects.get(pk=call_id) if call_id else None,
-        loan_product=LoanProduct.objects.get(pk=loan_product_id) if loan_product_id else None,
+        call=call,
+        loan_product=product,
         held_at=held_at,
         place=place.strip(),
         quorum=quorum,
@@ -175,6 +183,10 @@ def recusal_record(*, actor, item_id: int, member_id: int, reason: str) -> Recus
     _require_secretary(actor)
     item = SessionItem.objects.select_related("session").get(pk=item_id)
     _open_session(item.session_id)
+    item.refresh_from_db(fields=["decision"])  # read under the session's lock: a decision may have just been taken
+    if item.decision:
+        # Standing aside after the decision would leave a decision taken with the member in it.
+        raise TransitionNotAllowed(_("This item is decided: a member stands aside before the decision is taken."))
     if not item.session.members.filter(pk=member_id).exists():
         raise InvalidInput(_("Only a member of the session can stand aside."), extra={"fields": {"member": []}})
     if not reason.strip():
@@ -191,10 +203,16 @@ def recusal_record(*, actor, item_id: int, member_id: int, reason: str) -> Recus
     return recusal
 
 
-def voting_members(item: SessionItem) -> int:
-    """Members present and not standing aside on this item: the count quorum is checked against."""
-    present = set(item.session.attendance.filter(present=True).values_list("member_id", flat=True))
-    recused = set(item.recusals.values_list("member_id", flat=True))
+def present_members(session: CommitteeSession) -> set[int]:
+    return set(session.attendance.filter(present=True).values_list("member_id", flat=True))
+
+
+def voting_members(item: SessionItem, present: set[int] | None = None) -> int:
+    """Members present and not standing aside on this item: the count quorum is checked against. A page listing
+    many items passes `present` (present_members) and prefetches the items' recusals, so counting costs no query."""
+    if present is None:
+        present = present_members(item.session)
+    recused = {recusal.member_id for recusal in item.recusals.all()}
     return len(present - recused)
 
 
