@@ -15,7 +15,6 @@ from core.models import OrganisationKind
 from finance.models import BudgetLine
 from grants.forms_staff import BrusselsDateTimeField, JSONTextField, MoneyInputField, PercentageField
 from grants.schema import parse_decimal
-from loans import schedules
 from loans.models import (
     AllocationTarget,
     DayCount,
@@ -232,21 +231,6 @@ class SimulatorForm(forms.Form):
     due_date_rule = forms.ChoiceField(
         label=_("Due date rule"), choices=DueDateRule.choices, initial=DueDateRule.ANNIVERSARY
     )
-
-    def terms(self) -> schedules.Terms:
-        data = self.cleaned_data
-        frequency = schedules.Frequency(data["frequency"])
-        return schedules.Terms(
-            rate=data["rate"],
-            periods=data["years"] * frequency.periods_per_year,
-            frequency=frequency,
-            method=schedules.Method(data["method"]),
-            day_count=schedules.DayCount(data["day_count"]),
-            start=data["start"],
-            grace_principal=data["grace_periods"] or 0,
-            grace_interest=data["interest_grace"] or 0,
-            due_date_rule=schedules.DueDateRule(data["due_date_rule"]),
-        )
 
 
 # Servicing a loan ----------------------------------------------------------------------------------------------

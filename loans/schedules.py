@@ -305,6 +305,36 @@ def build_schedule(
     return lines
 
 
+def simulate(
+    *,
+    principal: Decimal,
+    rate: Decimal,
+    years: int,
+    frequency: str,
+    method: str,
+    day_count: str,
+    start: date,
+    grace_principal: int = 0,
+    grace_interest: int = 0,
+    due_date_rule: str = DueDateRule.ANNIVERSARY,
+) -> list[Line]:
+    """The schedule of a loan drawn in full on its start date: what the staff simulator and the API compute from
+    the inputs of `manage.py loan_schedule` (the rate in percent, the term in years)."""
+    step = Frequency(frequency)
+    terms = Terms(
+        rate=rate,
+        periods=years * step.periods_per_year,
+        frequency=step,
+        method=Method(method),
+        day_count=DayCount(day_count),
+        start=start,
+        grace_principal=grace_principal,
+        grace_interest=grace_interest,
+        due_date_rule=DueDateRule(due_date_rule),
+    )
+    return build_schedule(terms, [Drawdown(principal, start)])
+
+
 def _check_terms(terms: Terms) -> None:
     rate = to_decimal(terms.rate)
     if rate < 0:

@@ -27,6 +27,30 @@ def open_products() -> list[LoanProductVersion]:
     )
 
 
+def published_product_version(code: str) -> LoanProductVersion | None:
+    """The published version of a product (open or closed), as the portal's product page shows it."""
+    return (
+        LoanProductVersion.objects.select_related("product")
+        .filter(product__code=code, status=ProductStatus.PUBLISHED)
+        .first()
+    )
+
+
+def borrowers_for(user, version: LoanProductVersion) -> list[dict]:
+    """Each of the person's organisations: may it apply (and why not), and its borrowing capacity if it has one."""
+    from core.selectors import organisations_of_user
+    from loans.permissions import can_apply
+    from loans.services.capacity import capacity_of
+
+    rows = []
+    for organisation in organisations_of_user(user):
+        allowed, reason = can_apply(user, organisation, version)
+        eligible = organisation.kind in version.eligible_kinds
+        capacity = capacity_of(version, organisation) if eligible else None
+        rows.append({"organisation": organisation, "allowed": allowed, "reason": reason, "capacity": capacity})
+    return rows
+
+
 def _member_organisations(user):
     return Membership.objects.filter(user=user).values("organisation_id")
 
@@ -41,6 +65,18 @@ def loan_applications_of_user(user) -> QuerySet[LoanApplication]:
         .select_related("product_version__product", "organisation")
         .order_by("-updated_at")
     )
+
+
+def loan_applications_for_staff() -> QuerySet[LoanApplication]:
+    """Every loan application, as the staff list shows them (callers check loans.view_loanapplication)."""
+    return LoanApplication.objects.select_related("product_version__product", "organisation")
+
+
+def loan_applications_visible_to(user) -> QuerySet[LoanApplication]:
+    """Staff allowed to read loan applications: all of them; anyone else: their organisations' (the portal list)."""
+    if _staff_may(user, "loans.view_loanapplication"):
+        return loan_applications_for_staff()
+    return loan_applications_of_user(user)
 
 
 def loan_application_for_user(user, application_id: int) -> LoanApplication | None:
@@ -59,6 +95,18 @@ def loans_of_user(user) -> QuerySet[Loan]:
         .select_related("product_version__product", "borrower")
         .order_by("-activated_at")
     )
+
+
+def loans_for_staff() -> QuerySet[Loan]:
+    """Every loan, as the staff list shows them (callers check loans.view_loan)."""
+    return Loan.objects.select_related("borrower", "product_version__product")
+
+
+def loans_visible_to(user) -> QuerySet[Loan]:
+    """Staff allowed to read loans: all of them; anyone else: their organisations' loans (the portal list)."""
+    if _staff_may(user, "loans.view_loan"):
+        return loans_for_staff()
+    return loans_of_user(user)
 
 
 def loan_for_user(user, loan_id: int) -> Loan | None:

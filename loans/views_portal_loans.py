@@ -26,7 +26,6 @@ from core.errors import ApplicationError
 from core.models import Organisation, OrganisationKind
 from core.money import MoneyField, format_eur
 from core.ogm import ogm_display
-from core.selectors import organisations_of_user
 from core.uploads import max_upload_bytes
 from loans.forms_portal import (
     DrawdownForm,
@@ -38,13 +37,19 @@ from loans.forms_portal import (
     invoices_payload,
 )
 from loans.ledger import balances, owed_by_installment
-from loans.models import Drawdown, DrawdownStatus, LedgerEntry, Loan, LoanProductVersion, LoanStatus, ProductStatus
+from loans.models import Drawdown, DrawdownStatus, LedgerEntry, Loan, LoanProductVersion, LoanStatus
 from loans.models.products import MONTHS_PER_PERIOD
-from loans.permissions import can_apply, can_sign_for
-from loans.selectors import loan_applications_of_user, loan_for_user, loans_of_user, open_products
+from loans.permissions import can_sign_for
+from loans.selectors import (
+    borrowers_for,
+    loan_applications_of_user,
+    loan_for_user,
+    loans_of_user,
+    open_products,
+    published_product_version,
+)
 from loans.services.applications import loan_application_create
-from loans.services.capacity import capacity_of
-from loans.services.drawdowns import COUNTED, drawdown_request
+from loans.services.drawdowns import drawdown_request, drawdown_room
 from loans.services.schedules import current_schedule
 from loans.services.submission import document_label
 from loans.views_portal import error_shown, signatories
@@ -88,25 +93,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 def _published_product(code: str) -> LoanProductVersion:
-    version = (
-        LoanProductVersion.objects.select_related("product")
-        .filter(product__code=code, status=ProductStatus.PUBLISHED)
-        .first()
-    )
+    version = published_product_version(code)
     if version is None:
         raise Http404(_("No such loan product."))
     return version
-
-
-def _borrowers(user, version: LoanProductVersion) -> list[dict[str, Any]]:
-    """Each of the person's organisations: may it apply (and why not), and its borrowing capacity if it has one."""
-    rows = []
-    for organisation in organisations_of_user(user):
-        allowed, reason = can_apply(user, organisation, version)
-        eligible = organisation.kind in version.eligible_kinds
-        capacity = capacity_of(version, organisation) if eligible else None
-        rows.append({"organisation": organisation, "allowed": allowed, "reason": reason, "capacity": capacity})
-    return rows
 
 
 def _product_context(request: HttpRequest, version: LoanProductVersion) -> dict[str, Any]:
@@ -130,7 +120,7 @@ def _product_context(request: HttpRequest, version: LoanProductVersion) -> dict[
             }
             for spec in version.required_documents
         ],
-        "borrowers": _borrowers(user, version),
+        "borrowers": borrowers_for(user, version),
         "existing": existing,
     }
 
@@ -208,15 +198,12 @@ def _repayments(loan: Loan) -> list[dict[str, Any]]:
 def _loan_context(request: HttpRequest, loan: Loan) -> dict[str, Any]:
     schedule = current_schedule(loan)
     drawdowns = list(loan.drawdowns.prefetch_related("invoices").order_by("number"))
-    counted = [d for d in drawdowns if d.status in COUNTED]  # what the service counts against the limits
     may_sign = can_sign_for(request.user, loan.borrower_id)[0]
     return {
         "loan": loan,
         "term": term_text(loan_term_months(loan)),
         "balances": balances(loan),
-        "drawn": sum((d.amount for d in drawdowns if d.status == DrawdownStatus.PAID), ZERO),
-        "left_to_draw": loan.approved_amount - sum((d.amount for d in counted), ZERO),
-        "drawdowns_left": max(loan.max_drawdowns - len(counted), 0),
+        **drawdown_room(loan, drawdowns),
         "schedule": schedule,
         "lines": list(schedule.lines.order_by("n")) if schedule else [],
         "installments": _installments(loan),

@@ -19,7 +19,7 @@ from core.permissions import can_view_audit
 from core.selectors import audit_trail
 from core.views.access import require_staff_permission as require
 from loans.models import LoanApplication, LoanApplicationStatus, LoanProduct
-from loans.selectors import loan_application_for_user
+from loans.selectors import loan_application_for_user, loan_applications_for_staff
 from loans.services.applications import documents_present
 from loans.services.capacity import capacity_of
 from loans.views_staff import STAFF_PAGE_SIZE, int_or_none, label_of
@@ -38,7 +38,7 @@ RULE_LABELS = {
 
 
 def _applications(*, product_id: int | None, status: str, organisation_id: int | None) -> QuerySet[LoanApplication]:
-    applications = LoanApplication.objects.select_related("product_version__product", "organisation").annotate(
+    applications = loan_applications_for_staff().annotate(
         requested=Coalesce(Sum("projects__requested_amount"), Value(ZERO), output_field=MoneyField())
     )
     if product_id:

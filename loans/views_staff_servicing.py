@@ -28,7 +28,7 @@ from loans.ledger import balances
 from loans.models import Drawdown, EntryKind, LedgerEntry, Loan, LoanProduct, LoanStatus, ScheduleLine
 from loans.permissions import can_analyse, can_record_repayment, can_write_off
 from loans.portfolio import installment_rows, with_figures
-from loans.selectors import loan_for_user
+from loans.selectors import loan_for_user, loans_for_staff
 from loans.services.drawdowns import drawdown_approve, drawdown_reject
 from loans.services.repayments import event_reverse, repayment_record, write_off_record
 from loans.views_staff import STAFF_PAGE_SIZE, attempt, int_or_none
@@ -45,7 +45,7 @@ def loan_list(request: HttpRequest) -> HttpResponse:
     product_id = int_or_none(request.GET.get("product"))
     organisation_id = int_or_none(request.GET.get("borrower"))
     status = request.GET.get("status", "") if request.GET.get("status") in LoanStatus.values else ""
-    loans = Loan.objects.select_related("borrower", "product_version__product").order_by("-activated_at", "-pk")
+    loans = loans_for_staff().order_by("-activated_at", "-pk")
     if product_id:
         loans = loans.filter(product_version__product_id=product_id)
     if organisation_id:

@@ -12,7 +12,7 @@ from core.views.service_forms import render_form
 from loans.forms_staff import SimulatorForm
 from loans.management.commands.loan_schedule import CSV_HEADER
 from loans.permissions import can_analyse
-from loans.schedules import Drawdown, Line, ScheduleError, build_schedule
+from loans.schedules import Line, ScheduleError, simulate
 
 TOTALS = ("payment", "interest", "principal")
 
@@ -21,9 +21,20 @@ def _simulate(form: SimulatorForm) -> list[Line] | None:
     """The schedule, or None with the reason on the form (bad inputs show no table)."""
     if not form.is_valid():
         return None
-    terms = form.terms()
+    data = form.cleaned_data
     try:
-        return build_schedule(terms, [Drawdown(form.cleaned_data["principal"], terms.start)])
+        return simulate(
+            principal=data["principal"],
+            rate=data["rate"],
+            years=data["years"],
+            frequency=data["frequency"],
+            method=data["method"],
+            day_count=data["day_count"],
+            start=data["start"],
+            grace_principal=data["grace_periods"] or 0,
+            grace_interest=data["interest_grace"] or 0,
+            due_date_rule=data["due_date_rule"],
+        )
     except ScheduleError as error:
         form.add_error(None, str(error))
         return None

@@ -37,10 +37,15 @@ def locked_for_edit(actor, application_id: int) -> LoanApplication:
     application = (
         LoanApplication.objects.select_for_update(of=("self",)).select_related("product_version").get(pk=application_id)
     )
+    edit_check(actor, application)
+    return application
+
+
+def edit_check(actor, application: LoanApplication) -> None:
+    """Refuse a change the person may not make: 403 for their role, 409 once the application was submitted."""
     allowed, reason = can_edit_application(actor, application)
     if not allowed:
         raise (NotPermitted if application.is_editable else TransitionNotAllowed)(reason)
-    return application
 
 
 def _amount(value: Any) -> Decimal | None:

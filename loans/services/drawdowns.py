@@ -33,6 +33,17 @@ class InvoiceIn:
     upload: UploadedFile
 
 
+def drawdown_room(loan: Loan, drawdowns: list[Drawdown]) -> dict[str, Decimal | int]:
+    """What was paid out of `drawdowns` (the loan's), and what is left to draw, in money and in number, under the
+    limits a request is checked against."""
+    counted = [d for d in drawdowns if d.status in COUNTED]
+    return {
+        "drawn": sum((d.amount for d in drawdowns if d.status == DrawdownStatus.PAID), Decimal("0.00")),
+        "left_to_draw": loan.approved_amount - sum((d.amount for d in counted), Decimal("0.00")),
+        "drawdowns_left": max(loan.max_drawdowns - len(counted), 0),
+    }
+
+
 def _locked_loan(loan_id: int) -> Loan:
     return Loan.objects.select_for_update().select_related("commitment").get(pk=loan_id)
 
