@@ -44,6 +44,7 @@ ERROR_DESCRIPTIONS = {
     "403": "Not allowed: your role, or a read-only token used to write.",
     "404": "No such object (or not yours), or a cursor that is not valid.",
     "413": "The JSON body is too large.",
+    "415": "The body's media type is not one this operation takes.",
     "429": "Rate limit reached; Retry-After says when to try again.",
 }
 ERROR_HEADERS = {
@@ -70,7 +71,7 @@ def add_error_responses(result, generator, request, public):
             if any(p["in"] == "path" or p["name"] == "cursor" for p in parameters):
                 statuses.add("404")
             if has_body:
-                statuses.add("413")
+                statuses.update({"413", "415"})
             responses = operation.setdefault("responses", {})
             for status in sorted(statuses - responses.keys()):
                 responses[status] = {

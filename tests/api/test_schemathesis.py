@@ -42,6 +42,9 @@ HYPOTHESIS = settings(
     max_examples=25,
     deadline=None,
     database=None,  # nothing written to .hypothesis/ in the tree
+    # The same examples on every run: a CI gate must not pass or fail by the draw. Widen max_examples (or drop this
+    # locally) to explore further.
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
