@@ -68,6 +68,8 @@ DOCUMENT_DOWNLOADS: dict[Any, Any] = {
 }
 PDF_DOWNLOAD: dict[Any, Any] = {(200, PDF): OpenApiTypes.BINARY}
 CONFLICT = OpenApiResponse(OpenApiTypes.OBJECT, description=_("Not possible in the current state (see the message)."))
+# Uploads take multipart only: another media type (or a multipart body without its boundary) is a 415.
+UNSUPPORTED = OpenApiResponse(OpenApiTypes.OBJECT, description=_("The body's media type is not accepted here."))
 # The Idempotency-Key is checked before anything else: a key that is not 1 to 255 printable characters is a 400,
 # a key already used with another request a 422 (api/idempotency.py).
 IDEMPOTENT_ERRORS: dict[int, OpenApiResponse] = {
@@ -408,7 +410,7 @@ class DocumentUpload(APIView):
         summary=_("Send a document (replaces the current file of that document)"),
         description=_("Checked as on the page: content, size and name. Editors and signatories, while editable."),
         request={"multipart/form-data": LoanDocumentIn},
-        responses={201: LoanDocumentSerializer, 409: CONFLICT},
+        responses={201: LoanDocumentSerializer, 409: CONFLICT, 415: UNSUPPORTED},
     )
     def post(self, request: Request, id: int) -> Response:
         application = application_or_404(request.user, id)
@@ -517,7 +519,7 @@ class SignedConventionUpload(APIView):
         description=_("Signatories of the borrower, once the loan is granted and until the copy is accepted."),
         request={"multipart/form-data": LoanSignedConventionIn},
         parameters=[IDEMPOTENCY],
-        responses={200: LoanConventionSerializer, 409: CONFLICT, **IDEMPOTENT_ERRORS},
+        responses={200: LoanConventionSerializer, 409: CONFLICT, 415: UNSUPPORTED, **IDEMPOTENT_ERRORS},
     )
     @idempotent
     def post(self, request: Request, id: int) -> Response:

@@ -8,6 +8,8 @@
   The ledger is a staff page's table (the portal shows balances, instalments and repayments, not the entries): staff
   with loans.view_loan. Drawdown requests are the portal's (signatories, with the invoices); approving and refusing
   them are the staff loan page's (loan analysts). All three are money events and take an Idempotency-Key.
+- Repayments, write-offs and reversals are the staff loan page's actions, through its services and permission
+  checks; money events too, with an Idempotency-Key.
 """
 
 import uuid
@@ -33,6 +35,7 @@ from api.loan_applications import (
     ID_LIMITS,
     IDEMPOTENCY,
     IDEMPOTENT_ERRORS,
+    UNSUPPORTED,
     BorrowerRefSerializer,
     LoanProductRefSerializer,
     LoanRequiredDocumentSerializer,
@@ -59,7 +62,7 @@ from loans.models import (
     ScheduleLine,
 )
 from loans.models.products import DayCount, DueDateRule, Frequency, LoanKind, Method, PrepaymentRule
-from loans.permissions import can_analyse, can_record_repayment, can_sign_for
+from loans.permissions import can_analyse, can_record_repayment, can_sign_for, can_write_off
 from loans.portfolio import with_figures
 from loans.schedules import ScheduleError, simulate
 from loans.selectors import (
@@ -69,9 +72,10 @@ from loans.selectors import (
     loans_visible_to,
     open_products,
     published_product_version,
+    reversible_events,
 )
 from loans.services.drawdowns import InvoiceIn, drawdown_approve, drawdown_reject, drawdown_request, drawdown_room
-from loans.services.repayments import repayment_record
+from loans.services.repayments import event_reverse, repayment_record, write_off_record
 from loans.services.schedules import current_schedule
 from loans.services.submission import document_label
 
@@ -556,7 +560,7 @@ class DrawdownRequest(APIView):
         ),
         request={"multipart/form-data": DrawdownIn},
         parameters=[IDEMPOTENCY],
-        responses={201: DrawdownSerializer, **IDEMPOTENT_ERRORS},
+        responses={201: DrawdownSerializer, 415: UNSUPPORTED, **IDEMPOTENT_ERRORS},
     )
     @idempotent
     def post(self, request: Request, id: int) -> Response:
@@ -675,3 +679,120 @@ class RepaymentCreate(APIView):
         )
         repayment = Repayment.objects.select_related("installment").get(pk=repayment.pk)
         return Response(LoanRepaymentSerializer(repayment).data, status=status.HTTP_201_CREATED)
+
+
+# --- write-offs and reversals (staff money events) ------------------------------------------------------------------
+
+
+class LoanWriteOffIn(StrictSerializer):
+    # Blank is let through so that the service's own message ("a write-off needs the reference and the date of its
+    # decision") is the one people read, as on the page.
+    decision_reference = serializers.CharField(
+        allow_blank=True,
+        max_length=100,
+        help_text=_("The reference of the decision to write off, e.g. AGRBC 2026/400."),
+    )
+    decided_on = serializers.DateField(help_text=_("The date of the decision; not in the future."))
+    installment = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=_("The number of the instalment whose dues are written off; left out or null: the whole loan."),
+    )
+
+
+class LoanReversalIn(StrictSerializer):
+    event = serializers.CharField(
+        max_length=100, help_text=_("The repayment or write-off to reverse, as the ledger names it: repayment:17.")
+    )
+    reason = serializers.CharField(allow_blank=True, max_length=300, help_text=_("Why it is reversed."))
+
+
+class LoanBookedSerializer(serializers.Serializer):
+    loan_status = serializers.ChoiceField(choices=LoanStatus.choices, help_text=_("The loan's status afterwards."))
+    entries = LoanLedgerEntrySerializer(many=True, help_text=_("The ledger entries booked, in booking order."))
+
+
+def _booked(loan: Loan, entries: list[LedgerEntry]) -> Response:
+    loan.refresh_from_db(fields=["status"])
+    booked = LedgerEntry.objects.filter(pk__in=[entry.pk for entry in entries]).select_related(
+        "installment", "drawdown"
+    )
+    body = {"loan_status": loan.status, "entries": list(booked.order_by("id"))}
+    return Response(LoanBookedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class WriteOffCreate(APIView):
+    @extend_schema(
+        summary=_("Write off what an instalment owes, or the whole loan"),
+        description=_(
+            "As the staff loan page: loan analysts and finance approvers, with the reference and date of the "
+            "decision. Late interest is counted up to the decision date, then what the instalment owes (or every "
+            "instalment due and the principal to come, for the whole loan) is written off; a whole loan becomes "
+            "written off. A loan that is not active, or an instalment that owes nothing, is a 409."
+        ),
+        request=LoanWriteOffIn,
+        parameters=[IDEMPOTENCY],
+        responses={201: LoanBookedSerializer, 409: CONFLICT, **IDEMPOTENT_ERRORS},
+    )
+    @idempotent
+    def post(self, request: Request, id: int) -> Response:
+        loan = staff_loan_or_404(request.user, id)
+        allowed, reason = can_write_off(request.user)
+        if not allowed:
+            raise NotPermitted(reason)
+        serializer = LoanWriteOffIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        installment_id = None
+        if data["installment"] is not None:
+            # The page offers the instalments in force; the API names them by number, as it shows them.
+            installment_id = (
+                loan.installments.filter(cancelled=False, n=data["installment"]).values_list("pk", flat=True).first()
+            )
+            if installment_id is None:
+                raise InvalidInput(
+                    _("This loan has no instalment %(n)s in force.") % {"n": data["installment"]},
+                    extra={"fields": {"installment": []}},
+                )
+        entries = write_off_record(
+            actor=request.user,
+            loan_id=loan.pk,
+            decision_reference=data["decision_reference"],
+            decided_on=data["decided_on"],
+            installment_id=installment_id,
+        )
+        return _booked(loan, entries)
+
+
+class ReversalCreate(APIView):
+    @extend_schema(
+        summary=_("Reverse a repayment or a write-off"),
+        description=_(
+            "As the staff loan page: new entries with the opposite effects cancel every entry of the event not "
+            "reversed yet; the originals stay. A repayment is reversed by those who record repayments (loan "
+            "analysts, finance officers), a write-off by those who write off (loan analysts, finance approvers). An "
+            "event that is not a repayment or write-off of this loan is a 400; one reversed already a 409."
+        ),
+        request=LoanReversalIn,
+        parameters=[IDEMPOTENCY],
+        responses={201: LoanBookedSerializer, 409: CONFLICT, **IDEMPOTENT_ERRORS},
+    )
+    @idempotent
+    def post(self, request: Request, id: int) -> Response:
+        loan = staff_loan_or_404(request.user, id)
+        # Who may reverse anything at all (the page's "may_reverse"); the service then checks the event's own right.
+        if not (can_record_repayment(request.user)[0] or can_write_off(request.user)[0]):
+            raise NotPermitted(_("Only those who record repayments or write-offs reverse them."))
+        serializer = LoanReversalIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["event"] not in reversible_events(loan):
+            raise InvalidInput(
+                _("%(event)s is not a repayment or a write-off of this loan.") % {"event": data["event"]},
+                extra={"fields": {"event": []}},
+            )
+        entries = event_reverse(actor=request.user, loan_id=loan.pk, event=data["event"], reason=data["reason"])
+        return _booked(loan, entries)

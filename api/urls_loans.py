@@ -46,5 +46,7 @@ urlpatterns = [
         name="loan-drawdown-refuse",
     ),
     path("loans/<int:id>/repayments/", loans.RepaymentCreate.as_view(), name="loan-repayments"),
+    path("loans/<int:id>/write-offs/", loans.WriteOffCreate.as_view(), name="loan-write-offs"),
+    path("loans/<int:id>/reversals/", loans.ReversalCreate.as_view(), name="loan-reversals"),
     path("loan-invoices/<int:id>/", loans.InvoiceDownload.as_view(), name="loan-invoice"),
 ]

@@ -7,6 +7,7 @@ from core.models import Membership
 from core.roles import is_staff_member
 from loans.models import (
     DrawdownInvoice,
+    EntryKind,
     Installment,
     Loan,
     LoanApplication,
@@ -16,6 +17,9 @@ from loans.models import (
     LoanSnapshot,
     ProductStatus,
 )
+
+# The kinds of ledger entry a reversal may cancel: the money events staff record.
+REVERSIBLE = (EntryKind.REPAYMENT, EntryKind.PREPAYMENT, EntryKind.WRITE_OFF)
 
 
 def open_products() -> list[LoanProductVersion]:
@@ -150,3 +154,9 @@ def installment_for_user(user, installment_id: int) -> Installment | None:
     if installment is None or loan_for_user(user, installment.loan_id) is None:
         return None
     return installment
+
+
+def reversible_events(loan: Loan) -> list[str]:
+    """The events of `loan` a reversal may name (the staff loan page's choices): its repayments and write-offs,
+    reversed already or not (the service says when nothing is left to reverse)."""
+    return list(loan.entries.filter(kind__in=REVERSIBLE).order_by("event").values_list("event", flat=True).distinct())

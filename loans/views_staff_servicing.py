@@ -28,13 +28,12 @@ from loans.ledger import balances
 from loans.models import Drawdown, EntryKind, LedgerEntry, Loan, LoanProduct, LoanStatus, ScheduleLine
 from loans.permissions import can_analyse, can_record_repayment, can_write_off
 from loans.portfolio import installment_rows, with_figures
-from loans.selectors import loan_for_user, loans_for_staff
+from loans.selectors import REVERSIBLE, loan_for_user, loans_for_staff, reversible_events
 from loans.services.drawdowns import drawdown_approve, drawdown_reject
 from loans.services.repayments import event_reverse, repayment_record, write_off_record
 from loans.views_staff import STAFF_PAGE_SIZE, attempt, int_or_none
 
 VIEW = "loans.view_loan"
-REVERSIBLE = (EntryKind.REPAYMENT, EntryKind.PREPAYMENT, EntryKind.WRITE_OFF)
 
 
 # The list ------------------------------------------------------------------------------------------------------
@@ -257,8 +256,7 @@ def write_off_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reversal_create(request: HttpRequest, pk: int) -> HttpResponse:
     loan = _loan_or_404(request, pk)
-    events = loan.entries.filter(kind__in=REVERSIBLE).values_list("event", "event").distinct()
-    form = ReversalForm(request.POST, events=list(events))
+    form = ReversalForm(request.POST, events=[(event, event) for event in reversible_events(loan)])
     return _with_form(
         request,
         loan,

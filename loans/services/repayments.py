@@ -222,6 +222,10 @@ def write_off_record(
     _check_value_date(loan, decided_on)
     installments_fall_due(loan, up_to=decided_on)
     event = f"write-off:{loan.pk}:{installment_id or 'loan'}:{decided_on.isoformat()}"
+    # The same write-off again after it was reversed is a new event: its entries need keys of their own.
+    earlier = loan.entries.filter(kind=EntryKind.WRITE_OFF, event__startswith=event).values("event").distinct().count()
+    if earlier:
+        event = f"{event}:{earlier + 1}"
     late_interest_book(loan, up_to=decided_on, event=event, actor=actor)
     owed = [o for o in owed_by_installment(loan) if installment_id in (None, o.installment.pk) and o.total > 0]
     if installment_id is not None and not owed:

@@ -110,6 +110,11 @@ ROWS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", f"{BASE}/loans/{{id}}/drawdowns/{{drawdown_id}}/refuse/"): staff_only({"loan_analyst": 200}),
     # No body: those who record repayments pass the checks and are told what is missing.
     ("POST", f"{BASE}/loans/{{id}}/repayments/"): staff_only({"loan_analyst": 400, "finance_officer": 400}),
+    # Write-offs: loan analysts and finance approvers; reversals: whoever records repayments or write-offs.
+    ("POST", f"{BASE}/loans/{{id}}/write-offs/"): staff_only({"loan_analyst": 400, "finance_approver": 400}),
+    ("POST", f"{BASE}/loans/{{id}}/reversals/"): staff_only(
+        {"loan_analyst": 400, "finance_officer": 400, "finance_approver": 400}
+    ),
 }
 
 SIMULATION = {"principal": "1000000.00", "rate": "3", "years": 20, "start": "2026-01-01"}
