@@ -33,6 +33,7 @@ from finance.services.orders import (
     order_reject,
     with_account_purpose,
 )
+from finance.services.payments import payable_mark_paid
 
 VIEW_PAYABLES = "finance.view_payable"
 VIEW_ORDERS = "finance.view_paymentorder"
@@ -261,6 +262,35 @@ class PayableList(FinanceView, generics.ListAPIView):
 
     def get_queryset(self):
         return payables()
+
+
+class FinancePaidIn(StrictSerializer):
+    # Optional, as on the page, so that the service's message ("give the bank's payment date") is the one people read.
+    paid_on = serializers.DateField(
+        required=False, allow_null=True, help_text=_("The bank's payment date (not in the future).")
+    )
+
+
+class PayablePaid(FinanceView, APIView):
+    page_permission = VIEW_PAYABLES  # the payables page's check; the service lets finance officers record payments
+
+    @extend_schema(
+        request=FinancePaidIn,
+        responses={200: PayableSerializer, 404: NOT_FOUND, 409: CONFLICT, 422: UNPROCESSABLE, 415: UNSUPPORTED},
+        summary="Record by hand that the bank paid a payment request",
+        description=(
+            "Finance officers. The request must be due (409), and its live payment order, if any, approved or "
+            "batched (409 while waiting for approval): it is paid with it, and the grant or loan is told. "
+            "Send an Idempotency-Key."
+        ),
+    )
+    @idempotent
+    def post(self, request: Request, id: int) -> Response:
+        if not Payable.objects.filter(pk=id).exists():
+            raise exceptions.NotFound(_("No such payment request."))
+        data = _valid(FinancePaidIn, request)
+        payable_mark_paid(actor=request.user, payable_id=id, paid_on=data.get("paid_on"))
+        return Response(PayableSerializer(payables().get(pk=id)).data)
 
 
 class TreasuryAccountList(FinanceView, generics.ListAPIView):

@@ -26,11 +26,13 @@ from api.idempotency import HEADER, idempotent
 from api.parsers import LimitedJSONParser, LimitedMultiPartParser
 from api.serializers import StrictSerializer
 from core.downloads import private_attachment
+from core.models import Organisation
 from core.views.access import require_decision
 from finance.models import (
     ParadigmAttachment,
     ParadigmTransfer,
     TransferPurpose,
+    WePulseDomain,
     WePulseFinancingPlan,
     WePulseParticipant,
     WePulseProgramme,
@@ -342,3 +344,150 @@ class PlanList(FinanceView, generics.ListAPIView):
         return WePulseFinancingPlan.objects.filter(participant__programme=programme_or_404()).select_related(
             "participant__organisation", "domain"
         )
+
+
+# Writes: documents of a transfer, We Pulse participation and financing plans ----------------------------------------
+
+
+class TransferDocumentsIn(StrictSerializer):
+    attachments = serializers.ListField(
+        child=serializers.FileField(), help_text=_("The documents to add (at most 10; PDF, images, office files).")
+    )
+
+
+class TransferDocuments(FinanceView, APIView):
+    page_permission = VIEW_TRANSFERS
+    parser_classes = [LimitedMultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": TransferDocumentsIn},
+        responses={201: ParadigmTransferSerializer, 404: NOT_FOUND, 422: UNPROCESSABLE, 415: UNSUPPORTED},
+        summary="Add documents to a transfer to Paradigm",
+        description=(
+            "Finance officers. Multipart, files under `attachments`, checked by content, size and name like the "
+            "page's; one bad file stores none. Documents are never removed. Send an Idempotency-Key."
+        ),
+    )
+    @idempotent
+    def post(self, request: Request, id: int) -> Response:
+        require_decision(services.can_record_transfer(request.user))
+        transfer = transfer_or_404(id)
+        data = _valid(TransferDocumentsIn, request)
+        services.transfer_attachments_add(actor=request.user, transfer_id=transfer.pk, uploads=data["attachments"])
+        return Response(ParadigmTransferSerializer(transfer_or_404(transfer.pk)).data, status=status.HTTP_201_CREATED)
+
+
+def authority_or_404(org_id: int) -> Organisation:
+    """A commune or CPAS (the authorities We Pulse is for), as the authority page finds it."""
+    organisation = Organisation.objects.filter(pk=org_id, kind__in=services.PARTICIPANT_KINDS).first()
+    if organisation is None:
+        raise exceptions.NotFound(_("No such local authority."))
+    return organisation
+
+
+class WePulseParticipationIn(StrictSerializer):
+    joined = serializers.BooleanField()
+    joined_on = serializers.DateField(
+        required=False, allow_null=True, help_text=_("Required when joined; not in the future.")
+    )
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class ParticipationSet(FinanceView, APIView):
+    page_permission = VIEW_WEPULSE
+
+    @extend_schema(
+        request=WePulseParticipationIn,
+        responses={200: WePulseParticipantSerializer, 404: NOT_FOUND, 409: CONFLICT, 415: UNSUPPORTED},
+        summary="Record whether a commune or CPAS joined We Pulse",
+        description=(
+            "Finance officers. Recording it again replaces what was recorded. An authority with financing plans, or "
+            "with transfers attributed to it, cannot be recorded as not joined (409)."
+        ),
+    )
+    def post(self, request: Request, org_id: int) -> Response:
+        require_decision(services.can_manage_wepulse(request.user))
+        programme, organisation = programme_or_404(), authority_or_404(org_id)
+        data = _valid(WePulseParticipationIn, request)
+        participant = services.wepulse_participant_set(
+            actor=request.user,
+            programme_id=programme.pk,
+            organisation_id=organisation.pk,
+            joined=data["joined"],
+            joined_on=data.get("joined_on"),
+            note=data.get("note", ""),
+        )
+        participant = WePulseParticipant.objects.select_related("organisation").get(pk=participant.pk)
+        return Response(WePulseParticipantSerializer(participant).data)
+
+
+class WePulsePlanIn(StrictSerializer):
+    cost = money(min_value=0)
+    regional_share = money(min_value=0, help_text=_("Through Paradigm."))
+    loan_amount = money(min_value=0, help_text=_("The FRBRTC loan's share."))
+    own_funds = money(min_value=0)
+    loan = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text=_("The authority's loan for the loan share.")
+    )
+
+
+def _plans() -> QuerySet[WePulseFinancingPlan]:
+    return WePulseFinancingPlan.objects.select_related("participant__organisation", "domain")
+
+
+class PlanSet(FinanceView, APIView):
+    page_permission = VIEW_WEPULSE
+
+    def _place(self, org_id: int, domain_id: int):
+        programme, organisation = programme_or_404(), authority_or_404(org_id)
+        domain = WePulseDomain.objects.filter(pk=domain_id, programme=programme).first()
+        if domain is None:
+            raise exceptions.NotFound(_("No such domain."))
+        return programme, organisation, domain
+
+    @extend_schema(
+        request=WePulsePlanIn,
+        responses={200: WePulsePlanSerializer, 404: NOT_FOUND, 409: CONFLICT, 422: UNPROCESSABLE, 415: UNSUPPORTED},
+        summary="Set an authority's financing plan for a domain",
+        description=(
+            "Finance officers. Regional share, loan and own funds must add up to the cost (400 on `cost`); a linked "
+            "loan must be the authority's, finance no other plan, and cover the loan share. The authority must be "
+            "recorded first (409) and have joined (400). Replaces the plan if there is one. Send an Idempotency-Key."
+        ),
+    )
+    @idempotent
+    def post(self, request: Request, org_id: int, domain_id: int) -> Response:
+        require_decision(services.can_manage_wepulse(request.user))
+        programme, organisation, domain = self._place(org_id, domain_id)
+        participant = services.participant_of(programme, organisation)
+        data = _valid(WePulsePlanIn, request)
+        plan = services.financing_plan_set(
+            actor=request.user,
+            participant_id=participant.pk,
+            domain_id=domain.pk,
+            cost=data["cost"],
+            regional_share=data["regional_share"],
+            loan_amount=data["loan_amount"],
+            own_funds=data["own_funds"],
+            loan_id=data.get("loan"),
+        )
+        return Response(WePulsePlanSerializer(_plans().get(pk=plan.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: NOT_FOUND},
+        summary="Remove an authority's financing plan for a domain",
+        description="Finance officers. 404 when the authority has no plan for the domain.",
+    )
+    def delete(self, request: Request, org_id: int, domain_id: int) -> Response:
+        require_decision(services.can_manage_wepulse(request.user))
+        programme, organisation, domain = self._place(org_id, domain_id)
+        plan = (
+            _plans()
+            .filter(participant__programme=programme, participant__organisation=organisation, domain=domain)
+            .first()
+        )
+        if plan is None:
+            raise exceptions.NotFound(_("No such financing plan."))
+        services.financing_plan_remove(actor=request.user, plan_id=plan.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

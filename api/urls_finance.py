@@ -9,6 +9,7 @@ from api import finance_programmes as programmes
 urlpatterns = [
     path("finance/payables/", orders.PayableList.as_view(), name="finance-payable-list"),
     path("finance/payables/<int:id>/prepare-order/", orders.OrderPrepare.as_view(), name="finance-order-prepare"),
+    path("finance/payables/<int:id>/paid/", orders.PayablePaid.as_view(), name="finance-payable-paid"),
     path("finance/treasury-accounts/", orders.TreasuryAccountList.as_view(), name="finance-account-list"),
     path("finance/payment-orders/", orders.OrderList.as_view(), name="finance-order-list"),
     path("finance/payment-orders/<int:id>/", orders.OrderDetail.as_view(), name="finance-order-detail"),
@@ -41,11 +42,26 @@ urlpatterns = [
         name="finance-transfer-correct",
     ),
     path(
+        "finance/paradigm-transfers/<int:id>/documents/",
+        programmes.TransferDocuments.as_view(),
+        name="finance-transfer-documents",
+    ),
+    path(
         "finance/paradigm-documents/<int:id>/download/",
         programmes.AttachmentDownload.as_view(),
         name="finance-transfer-document",
     ),
     path("finance/wepulse/", programmes.WePulseDashboardView.as_view(), name="finance-wepulse"),
     path("finance/wepulse/participants/", programmes.ParticipantList.as_view(), name="finance-wepulse-participants"),
+    path(
+        "finance/wepulse/participants/<int:org_id>/",
+        programmes.ParticipationSet.as_view(),
+        name="finance-wepulse-participation",
+    ),
+    path(
+        "finance/wepulse/participants/<int:org_id>/plans/<int:domain_id>/",
+        programmes.PlanSet.as_view(),
+        name="finance-wepulse-plan",
+    ),
     path("finance/wepulse/plans/", programmes.PlanList.as_view(), name="finance-wepulse-plans"),
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.downloads import private_attachment
+from core.errors import TransitionNotAllowed
 from core.models import Organisation, OrganisationKind
 from core.views.access import require_decision as _require_decision
 from core.views.access import require_staff_permission as _require
@@ -311,9 +312,10 @@ def financing_plan_set(request: HttpRequest, org_pk: int, domain_pk: int) -> Htt
     _require_decision(services.can_manage_wepulse(request.user))
     programme, organisation = _programme_or_404(), _organisation_or_404(org_pk)
     domain = get_object_or_404(WePulseDomain, pk=domain_pk, programme=programme)
-    participant = programme.participants.filter(organisation=organisation).first()
-    if participant is None:
-        messages.error(request, _("Record first that %(name)s joined We Pulse.") % {"name": organisation.name})
+    try:
+        participant = services.participant_of(programme, organisation)
+    except TransitionNotAllowed as refusal:
+        messages.error(request, refusal.message)
         return redirect("staff:finance:wepulse:authority", org_pk=organisation.pk)
     form = FinancingPlanForm(request.POST)
     done = submit(

@@ -23,7 +23,7 @@ def register_paid_handler(handler: PaidHandler) -> None:
 
 
 @transaction.atomic
-def payable_mark_paid(*, actor, payable_id: int, paid_on: dt.date) -> Payable:
+def payable_mark_paid(*, actor, payable_id: int, paid_on: dt.date | None) -> Payable:
     """The bank paid this payable on `paid_on`, as a finance officer records it by hand. Once: a second call for a
     paid payable is refused."""
     if not (is_staff_member(actor) and actor.has_perm("finance.change_payable")):
@@ -31,7 +31,7 @@ def payable_mark_paid(*, actor, payable_id: int, paid_on: dt.date) -> Payable:
     return payable_settle(payable_id=payable_id, paid_on=paid_on, actor=actor)
 
 
-def payable_settle(*, payable_id: int, paid_on: dt.date, actor=None) -> Payable:
+def payable_settle(*, payable_id: int, paid_on: dt.date | None, actor=None) -> Payable:
     """The one way a payable becomes paid: by hand (payable_mark_paid) or from a matched bank line
     (finance.services.settlement.order_settle, actor None: audited as the system). Callers check the actor's rights
     and hold the transaction.

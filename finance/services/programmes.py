@@ -394,6 +394,14 @@ def wepulse_participant_set(
     return participant
 
 
+def participant_of(programme: WePulseProgramme, organisation: Organisation) -> WePulseParticipant:
+    """The authority's participation, which a financing plan needs first (recorded joined or not)."""
+    participant = programme.participants.filter(organisation=organisation).first()
+    if participant is None:
+        raise TransitionNotAllowed(_("Record first that %(name)s joined We Pulse.") % {"name": organisation.name})
+    return participant
+
+
 def _plan_loan(loan_id, participant: WePulseParticipant, plan_pk: int | None, loan_amount: Decimal):
     if not loan_id:
         return None

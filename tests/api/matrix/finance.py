@@ -12,11 +12,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.roles import StaffRole
-from finance.models import LineMatch, MatchMethod, Payable, PaymentBatch, PaymentOrder, ReconciliationWorkbook
+from finance.models import (
+    LineMatch,
+    MatchMethod,
+    Payable,
+    PaymentBatch,
+    PaymentOrder,
+    ReconciliationWorkbook,
+    WePulseFinancingPlan,
+    WePulseParticipant,
+)
 from finance.seed import seed_treasury_accounts
 from finance.seed_programmes import wepulse_programme_ensure
 from finance.services.orders import batch_create, order_approve, order_prepare
-from finance.services.programmes import transfer_record
+from finance.services.programmes import financing_plan_set, transfer_record, wepulse_participant_set
 from finance.services.statements import statement_import
 from tests.api.matrix import staff_only
 from tests.factories import UserFactory
@@ -113,6 +122,8 @@ ROWS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", f"{P}/payables/"): staff_only(READERS),
     # An empty body is a complete request: the officer prepares the order; the others' pages refuse them.
     ("POST", f"{P}/payables/{{id}}/prepare-order/"): staff_only({"finance_officer": 201}),
+    # The payables page is open to the readers; the service lets the officer record a payment (no date sent: 400).
+    ("POST", f"{P}/payables/{{id}}/paid/"): staff_only({"finance_officer": 400}),
     ("GET", f"{P}/treasury-accounts/"): staff_only(READERS),
     ("GET", f"{P}/payment-orders/"): staff_only(READERS),
     ("GET", f"{P}/payment-orders/{{id}}/"): staff_only(READERS),
@@ -144,13 +155,24 @@ ROWS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", f"{P}/paradigm-transfers/"): staff_only({"finance_officer": 400}),
     ("GET", f"{P}/paradigm-transfers/{{id}}/"): staff_only(READERS),
     ("POST", f"{P}/paradigm-transfers/{{id}}/correction/"): staff_only({"finance_officer": 400}),
+    ("POST", f"{P}/paradigm-transfers/{{id}}/documents/"): staff_only({"finance_officer": 201}),
     ("GET", f"{P}/paradigm-documents/{{id}}/download/"): staff_only(READERS),
     ("GET", f"{P}/wepulse/"): staff_only(READERS),
     ("GET", f"{P}/wepulse/participants/"): staff_only(READERS),
     ("GET", f"{P}/wepulse/plans/"): staff_only(READERS),
+    # We Pulse writes: the readers see the pages; only the finance officer records participation and plans.
+    ("POST", f"{P}/wepulse/participants/{{org_id}}/"): staff_only({"finance_officer": 200}),
+    ("POST", f"{P}/wepulse/participants/{{org_id}}/plans/{{domain_id}}/"): staff_only({"finance_officer": 200}),
+    ("DELETE", f"{P}/wepulse/participants/{{org_id}}/plans/{{domain_id}}/"): staff_only({"finance_officer": 204}),
 }
 
+JOINED = {"joined": True, "joined_on": "2021-03-01", "note": ""}
+PLAN = {"cost": "100000.00", "regional_share": "60000.00", "loan_amount": "0.00", "own_funds": "40000.00"}
+
 BODIES = {
+    ("POST", f"{P}/payables/{{id}}/paid/"): {},
+    ("POST", f"{P}/wepulse/participants/{{org_id}}/"): JOINED,
+    ("POST", f"{P}/wepulse/participants/{{org_id}}/plans/{{domain_id}}/"): PLAN,
     ("POST", f"{P}/paradigm-transfers/"): {},
     ("POST", f"{P}/paradigm-transfers/{{id}}/correction/"): {},
     ("POST", f"{P}/payables/{{id}}/prepare-order/"): {},
@@ -161,15 +183,46 @@ BODIES = {
 }
 
 FILES = {
+    ("POST", f"{P}/paradigm-transfers/{{id}}/documents/"): lambda ctx: {"attachments": [pdf("proof.pdf")]},
     ("POST", f"{P}/bank-statements/"): lambda ctx: {
         "file": SimpleUploadedFile("camt053.xml", b"<Document>not a statement", content_type="application/xml")
     },
 }
 
 
+def joined(organisation, officer=None) -> WePulseParticipant:
+    """The organisation (a commune or CPAS) recorded as joined to the We Pulse programme, as the authority page does."""
+    return wepulse_participant_set(
+        actor=officer or staff(StaffRole.FINANCE_OFFICER, "wepulse"),
+        programme_id=wepulse_programme_ensure().pk,
+        organisation_id=organisation.pk,
+        joined=True,
+        joined_on=dt.date(2021, 3, 1),
+    )
+
+
+def planned(participant: WePulseParticipant, officer=None, **amounts) -> WePulseFinancingPlan:
+    """A financing plan for the first domain open to communes, through the page's service."""
+    domain = participant.programme.domains.filter(cpas_only=False).order_by("position", "code").first()
+    values = {"cost": "100000.00", "regional_share": "60000.00", "loan_amount": "0", "own_funds": "40000.00"}
+    return financing_plan_set(
+        actor=officer or staff(StaffRole.FINANCE_OFFICER, "wepulse"),
+        participant_id=participant.pk,
+        domain_id=domain.pk,
+        **{**values, **amounts},
+    )
+
+
 def path_values(ctx, method: str, path: str, persona: str) -> dict:
     if path.startswith(f"{P}/wepulse/"):
-        wepulse_programme_ensure()
+        programme = wepulse_programme_ensure()
+        if "{domain_id}" in path:
+            participant = joined(ctx.commune)
+            plan = planned(participant) if method == "DELETE" else None
+            domain = plan.domain if plan else programme.domains.filter(cpas_only=False).order_by("position").first()
+            return {"org_id": ctx.commune.pk, "domain_id": domain.pk}
+        if "{org_id}" in path:
+            return {"org_id": ctx.commune.pk}
     if "{id}" not in path:
         return {}
     if path.startswith(f"{P}/paradigm-transfers/"):
