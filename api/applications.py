@@ -19,15 +19,15 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import filters, generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.idempotency import idempotent
+from api.idempotency import IDEMPOTENCY, idempotent
 from api.parsers import LimitedJSONParser, LimitedMultiPartParser
-from api.serializers import StrictSerializer
+from api.serializers import StrictSerializer, valid
 from core.downloads import private_attachment
 from core.errors import InvalidInput, NotFound
 from core.models import Organisation
@@ -76,12 +76,6 @@ BAD_INPUT = OpenApiResponse(
 )
 UNSUPPORTED = OpenApiResponse(response=ERROR, description=_("The body's media type is not accepted here."))
 REUSED_KEY = OpenApiResponse(response=ERROR, description=_("This Idempotency-Key was used with another request."))
-IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description=_("Send the same key to retry safely: the first answer is returned and nothing changes again."),
-)
 
 
 def application_or_404(user, pk: int) -> Application:
@@ -89,12 +83,6 @@ def application_or_404(user, pk: int) -> Application:
     if application is None:
         raise NotFound(_("No such application."))
     return application
-
-
-def valid(serializer_class, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 # --- output -----------------------------------------------------------------------------------------------------------

@@ -24,10 +24,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.idempotency import idempotent
+from api.idempotency import IDEMPOTENCY, idempotent
 from api.parsers import LimitedJSONParser
 from api.permissions import TokenScopeAllows
 from api.serializers import StrictSerializer
+from api.serializers import valid as _valid
 from core.downloads import private_attachment
 from core.errors import InvalidInput, NotPermitted
 from core.roles import is_staff_member
@@ -55,12 +56,6 @@ BAD_INPUT = OpenApiResponse(response=ERROR, description="The body is not valid: 
 NOT_FOUND = OpenApiResponse(response=ERROR, description="You are not a staff member.")
 UNSUPPORTED = OpenApiResponse(response=ERROR, description="The body is not JSON.")
 UNPROCESSABLE = OpenApiResponse(response=ERROR, description="This Idempotency-Key was used with another request.")
-IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description=_("Send the same key to retry safely: the first answer is returned and nothing changes again."),
-)
 
 
 class SessionReader(permissions.BasePermission):
@@ -323,12 +318,6 @@ def _pk_of(model: type[Call] | type[LoanProduct], code: str | None, field: str, 
     if pk is None:
         raise InvalidInput(missing, extra={"fields": {field: []}})
     return pk
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict:
-    serializer = serializer_class(data=request.data if request.data is not None else {})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- views ----------------------------------------------------------------------------------------------------------

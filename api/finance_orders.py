@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from api.finance import CONFLICT, NOT_FOUND, UNPROCESSABLE, UNSUPPORTED, FinanceView, id_filter
 from api.idempotency import idempotent
 from api.serializers import StrictSerializer
+from api.serializers import valid as _valid
 from finance.models import BatchScheme, OrderStatus, Payable, PayableStatus, PaymentBatch, PaymentOrder, TreasuryAccount
 from finance.models.bank import AccountPurpose
 from finance.services.orders import (
@@ -479,9 +480,3 @@ class BatchFile(FinanceView, APIView):
         response = HttpResponse(bytes(batch.xml), content_type="application/xml")
         response["Content-Disposition"] = f'attachment; filename="{batch.reference}.xml"'
         return response
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)

@@ -23,9 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.idempotency import idempotent
+from api.idempotency import IDEMPOTENCY, idempotent
 from api.parsers import LimitedMultiPartParser
 from api.serializers import StrictSerializer
+from api.serializers import valid as _valid
 from core.downloads import private_attachment
 from core.errors import NotFound, NotPermitted
 from core.models import Organisation
@@ -78,12 +79,6 @@ IDEMPOTENT_ERRORS: dict[int, OpenApiResponse] = {
 }
 # Filters on ids: a number out of range is a 400, not a database error.
 ID_LIMITS = {"min_value": 1, "max_value": 2**31 - 1}
-IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description=_("Send the same key to retry safely: the first answer is returned and nothing changes again."),
-)
 
 
 def application_or_404(user, pk: int) -> LoanApplication:
@@ -353,12 +348,6 @@ class ApplicationDetail(APIView):
             projects=data["projects"],
         )
         return detail_response(request, application.pk)
-
-
-def _valid(serializer_class, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 # --- applying on a product ------------------------------------------------------------------------------------------
